@@ -1,0 +1,267 @@
+"""The ``docsight`` command: a thin adapter over ``pipeline.process`` and ``formats``.
+
+Errors print one line (or one JSON object with ``--json``) on stderr and exit with the code of
+their class in ``errors``; tracebacks appear only with ``DOCSIGHT_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from docsight import __version__
+from docsight.document import SUPPORTED_TYPES, sniff_media_type
+from docsight.engines.registry import list_engines
+from docsight.errors import ConfigurationError, DocsightError, InputError
+from docsight.formats import export, extension, parse_formats
+from docsight.models import DocumentStatus, PageResult, Result
+from docsight.pipeline import ProcessOptions, process
+from docsight.settings import get_settings
+
+app = typer.Typer(
+    name="docsight",
+    help="Any document in, Nanonets-style markdown out (offline, on the CPU by default).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+OCR_EXAMPLES = """
+Examples:
+
+  docsight ocr scan.png                       # markdown to stdout
+
+  docsight ocr report.pdf --pages 1-3,7 -o out --format md,json
+
+  docsight ocr invoices/ -o out               # every document in a folder
+
+  cat photo.jpg | docsight ocr - > photo.md   # read stdin
+
+  docsight ocr book.pdf --text-layer never --dpi 300 --engine tesseract
+"""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"docsight {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """docsight: self-hosted document OCR and data extraction."""
+
+
+@app.command(epilog=OCR_EXAMPLES)
+def ocr(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders, or - for stdin.")],
+    output_dir: Annotated[
+        Path | None, typer.Option("-o", "--output-dir", help="Write outputs here.")
+    ] = None,
+    engine: Annotated[str | None, typer.Option(help="Engine name (see: docsight engines).")] = None,
+    pages: Annotated[str | None, typer.Option(help="Pages to read, e.g. 1-3,7.")] = None,
+    dpi: Annotated[int | None, typer.Option(help="Render resolution for PDF pages.")] = None,
+    text_layer: Annotated[
+        str | None, typer.Option(help="Use a PDF's own text: auto | always | never.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output formats: md,json.")] = "md",
+    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    json_errors: Annotated[bool, typer.Option("--json", help="Errors as JSON on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+) -> None:
+    """OCR documents into Markdown (and the JSON result)."""
+    with _errors(json_errors):
+        formats = parse_formats(fmt)
+        if text_layer not in (None, "auto", "always", "never"):
+            raise ConfigurationError(f"--text-layer must be auto, always or never, not {text_layer!r}")
+        if output_dir is None and len(formats) > 1:
+            raise ConfigurationError("several formats need an output folder: add -o OUTDIR")
+        options = ProcessOptions(
+            engine=engine, pages=pages, dpi=dpi, text_layer=text_layer, password=password  # type: ignore[arg-type]
+        )
+        files = list(_expand(inputs))
+        settings = get_settings()
+        exit_code = 0
+        with _Progress(bar=not quiet and sys.stderr.isatty(), quiet=quiet, files=len(files)) as progress:
+            for label, source in files:
+                try:
+                    result = process(
+                        source,
+                        options,
+                        settings,
+                        name=label,
+                        on_start=progress.start_file,
+                        on_page=progress.page_done,
+                    )
+                except InputError as exc:
+                    # One bad file in a batch must not stop the others.
+                    _report(exc, json_errors, file=label)
+                    exit_code = exit_code or exc.exit_code
+                    continue
+                exit_code = exit_code or _page_exit_code(result)
+                _emit(result, label, formats, output_dir, progress)
+        raise typer.Exit(exit_code)
+
+
+@app.command()
+def engines(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List engines, whether each can run here, and why not."""
+    infos = list_engines()
+    default = get_settings().engine.default
+    if as_json:
+        rows = [
+            {
+                "name": i.name,
+                "default": i.name == default,
+                "available": i.available,
+                "reason": i.reason,
+                "description": i.description,
+                "capabilities": vars(i.capabilities),
+            }
+            for i in infos
+        ]
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for info in infos:
+        state = "available" if info.available else f"unavailable: {info.reason}"
+        flags = ",".join(k for k, v in vars(info.capabilities).items() if v) or "-"
+        mark = " (default)" if info.name == default else ""
+        typer.echo(f"{info.name}{mark}\t{state}\tcapabilities={flags}\t{info.description}")
+
+
+def _expand(inputs: list[str]) -> Iterator[tuple[str, Path | bytes]]:
+    for item in inputs:
+        if item == "-":
+            yield "stdin", sys.stdin.buffer.read()
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _readable(p))
+            if not found:
+                raise InputError(f"{path}: no supported documents in this folder")
+            yield from ((str(p), p) for p in found)
+        elif path.exists():
+            yield str(path), path
+        else:
+            raise InputError(f"{path}: no such file or folder")
+
+
+def _readable(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return sniff_media_type(handle.read(2048)) in SUPPORTED_TYPES
+
+
+def _emit(
+    result: Result, label: str, formats: list[str], output_dir: Path | None, progress: _Progress
+) -> None:
+    if output_dir is None:
+        sys.stdout.write(export(result, formats[0]))
+        sys.stdout.flush()
+        return
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stem = "stdin" if label == "stdin" else Path(label).stem
+    for fmt in formats:
+        target = output_dir / f"{stem}{extension(fmt)}"
+        target.write_text(export(result, fmt), encoding="utf-8")
+        progress.note(f"wrote {target}")
+
+
+def _page_exit_code(result: Result) -> int:
+    """Partial success exits 0 (details are in the result); a total failure exits non-zero."""
+    if result.status is not DocumentStatus.FAILURE:
+        return 0
+    from docsight import errors
+
+    first = next((p.error for p in result.pages if p.error), None)
+    for cls in vars(errors).values():
+        if isinstance(cls, type) and issubclass(cls, DocsightError) and first:
+            if cls.code == first.code:
+                return cls.exit_code
+    return DocsightError.exit_code
+
+
+def _report(exc: DocsightError, as_json: bool, file: str | None = None) -> None:
+    if as_json:
+        body: dict[str, object] = dict(exc.to_dict())
+        if file:
+            body["file"] = file
+        typer.echo(json.dumps({"error": body}), err=True)
+    else:
+        where = f"{file}: " if file and not exc.message.startswith(file) else ""
+        typer.echo(f"docsight: error [{exc.code}]: {where}{exc.message}", err=True)
+
+
+@contextmanager
+def _errors(as_json: bool) -> Iterator[None]:
+    try:
+        yield
+    except DocsightError as exc:
+        _report(exc, as_json)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("docsight: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if os.environ.get("DOCSIGHT_DEBUG"):
+            raise
+        internal = DocsightError(f"internal error: {type(exc).__name__}: {exc}")
+        _report(internal, as_json)
+        raise typer.Exit(1) from None
+
+
+class _Progress:
+    """A rich progress bar over files and pages on a terminal; no bar when piped."""
+
+    def __init__(self, *, bar: bool, quiet: bool, files: int) -> None:
+        self.quiet = quiet
+        self._bar: Progress | None = Progress(transient=True) if bar else None
+        if self._bar is not None:
+            self._files_task = self._bar.add_task("files", total=files)
+            self._pages_task = self._bar.add_task("pages", total=None)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def start_file(self, pages: int) -> None:
+        if self._bar is not None:
+            self._bar.reset(self._pages_task, total=pages)
+
+    def page_done(self, page: PageResult) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._pages_task)
+            if self._bar.tasks[self._pages_task].finished:
+                self._bar.advance(self._files_task)
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            typer.echo(message, err=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The engine contract: one page image in, Nanonets-style markdown (and geometry) out.
+
+Lifecycle and threading rules every engine follows:
+
+- An engine is constructed once per process with ``Settings`` and kept (model sessions are
+  expensive to create); construction may load models and raise ``EngineUnavailableError``.
+- ``recognize`` is called with one ``PageImage`` at a time and must be safe to call from one
+  thread at a time; the pipeline never calls the same instance concurrently.
+- ``recognize`` raises ``EngineFailedError`` for a page it cannot read; the pipeline records
+  that on the page and goes on with the next one.
+- ``availability()`` is a classmethod that checks imports and files without loading models, so
+  ``docsight engines`` stays fast.
+- Output markdown follows the Nanonets-OCR conventions (DESIGN.md §2) so one parser serves all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
+
+from PIL import Image
+
+from docsight.models import EngineOutput
+from docsight.settings import Settings
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can give beyond markdown, so callers can branch without try/except."""
+
+    boxes: bool = False
+    confidence: bool = False
+    layout: bool = False
+    tables: bool = False
+    gpu: bool = False
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: bool
+    reason: str = ""
+
+
+@dataclass
+class PageImage:
+    """A page ready for recognition: an RGB image and the resolution it was made at.
+
+    ``dpi`` is the render resolution for PDF pages and the file's own metadata for images; it
+    is 0 when the file does not say (phone photos, screenshots), in which case an engine that
+    needs it should estimate it from the text height rather than assume a fixed value.
+    """
+
+    image: Image.Image
+    number: int
+    dpi: float
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: ClassVar[str]
+    description: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    @classmethod
+    def availability(cls) -> Availability: ...
+
+    def recognize(self, page: PageImage) -> EngineOutput: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+
+def check_modules(*modules: str, extra: str | None = None) -> Availability:
+    """Availability from importable modules; the reason names the extra to install."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if not missing:
+        return Availability(True)
+    hint = f"; install with: pip install 'docsight[{extra}]'" if extra else ""
+    return Availability(False, f"missing Python module(s) {', '.join(missing)}{hint}")
+
+
+__all__ = ["Availability", "Capabilities", "Engine", "PageImage", "check_modules"]

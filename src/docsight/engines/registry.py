@@ -1,0 +1,75 @@
+"""Engines by name, imported lazily so that a missing optional extra only matters when used."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+
+from docsight.engines.base import Availability, Capabilities, Engine
+from docsight.errors import EngineUnavailableError, UnknownEngineError
+from docsight.settings import Settings
+
+ENGINES: dict[str, str] = {
+    "rapidocr": "docsight.engines.rapid:RapidOcrEngine",
+    "tesseract": "docsight.engines.tesseract:TesseractEngine",
+}
+
+_instances: dict[tuple[str, str], Engine] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str
+    description: str
+    available: bool
+    reason: str
+    capabilities: Capabilities
+
+
+def engine_class(name: str) -> type[Engine]:
+    """Import and return the class registered under ``name``."""
+    try:
+        target = ENGINES[name]
+    except KeyError:
+        choices = ", ".join(sorted(ENGINES))
+        raise UnknownEngineError(f"unknown engine {name!r}; choose one of: {choices}") from None
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    cls: type[Engine] = getattr(module, attr)
+    return cls
+
+
+def get_engine(name: str, settings: Settings) -> Engine:
+    """A shared engine instance for ``name`` and these engine settings (models load once)."""
+    key = (name, settings.engine.model_dump_json())
+    with _lock:
+        engine = _instances.get(key)
+        if engine is None:
+            cls = engine_class(name)
+            status = cls.availability()
+            if not status.available:
+                raise EngineUnavailableError(f"engine {name!r} is not available: {status.reason}")
+            engine = cls(settings)  # type: ignore[call-arg]
+            _instances[key] = engine
+        return engine
+
+
+def list_engines() -> list[EngineInfo]:
+    """Every registered engine with whether it can run here and, if not, why."""
+    infos = []
+    for name in ENGINES:
+        try:
+            cls = engine_class(name)
+            status = cls.availability()
+            infos.append(
+                EngineInfo(name, cls.description, status.available, status.reason, cls.capabilities)
+            )
+        except ImportError as exc:
+            infos.append(EngineInfo(name, "", False, f"import failed: {exc}", Capabilities()))
+    return infos
+
+
+def check_available(name: str) -> Availability:
+    return engine_class(name).availability()

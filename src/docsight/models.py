@@ -1,0 +1,166 @@
+"""Result types shared by the engines, the pipeline and every interface.
+
+Coordinates are pixels of the page image the engine saw, origin top-left; each page records
+its ``width``/``height``/``dpi`` so boxes convert to PDF points (``x * 72 / dpi``) or to
+fractions of the page. Engines that know no geometry (VLMs) leave ``lines`` empty rather than
+inventing boxes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class BBox(BaseModel):
+    """Axis-aligned box in page pixels."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def union(self, other: BBox) -> BBox:
+        return BBox(
+            x0=min(self.x0, other.x0),
+            y0=min(self.y0, other.y0),
+            x1=max(self.x1, other.x1),
+            y1=max(self.y1, other.y1),
+        )
+
+
+class Word(BaseModel):
+    text: str
+    box: BBox
+    confidence: float | None = Field(None, ge=0, le=1)
+
+
+class Line(BaseModel):
+    """A text line as the engine found it; ``words`` may be empty when only lines are known."""
+
+    text: str
+    box: BBox
+    confidence: float | None = Field(None, ge=0, le=1)
+    words: list[Word] = Field(default_factory=list)
+
+
+class BlockKind(StrEnum):
+    """Layout regions an engine can report next to its markdown."""
+
+    TITLE = "title"
+    TEXT = "text"
+    TABLE = "table"
+    FIGURE = "figure"
+    CAPTION = "caption"
+    EQUATION = "equation"
+    HEADER = "header"
+    FOOTER = "footer"
+    PAGE_NUMBER = "page_number"
+    LIST = "list"
+
+
+class LayoutBlock(BaseModel):
+    kind: BlockKind
+    box: BBox
+    confidence: float | None = Field(None, ge=0, le=1)
+
+
+class EngineOutput(BaseModel):
+    """What an engine returns for one page image."""
+
+    markdown: str
+    lines: list[Line] = Field(default_factory=list)
+    blocks: list[LayoutBlock] = Field(default_factory=list)
+    model: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class PageStatus(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+class DocumentStatus(StrEnum):
+    SUCCESS = "success"
+    PARTIAL_SUCCESS = "partial_success"
+    FAILURE = "failure"
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+
+
+class PageResult(BaseModel):
+    """One page: its markdown, geometry when known, where its text came from, and timings."""
+
+    number: int = Field(..., ge=1, description="1-based page number in the source document.")
+    status: PageStatus = PageStatus.SUCCESS
+    source: Literal["ocr", "text_layer"] = "ocr"
+    engine: str | None = None
+    model: str | None = None
+    width: int = 0
+    height: int = 0
+    dpi: float = 0
+    markdown: str = ""
+    lines: list[Line] = Field(default_factory=list)
+    blocks: list[LayoutBlock] = Field(default_factory=list)
+    error: ErrorInfo | None = None
+    warnings: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(
+        default_factory=dict, description="Seconds per stage (render, text_layer, ocr, ...)."
+    )
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class DocumentInfo(BaseModel):
+    name: str | None = None
+    media_type: str
+    size_bytes: int
+    sha256: str
+    page_count: int = Field(..., description="Pages in the source, before page selection.")
+
+
+class Result(BaseModel):
+    """The outcome of ``process``: a document's pages and how they were made."""
+
+    schema_version: str = SCHEMA_VERSION
+    status: DocumentStatus
+    document: DocumentInfo
+    engine: str
+    model: str | None = None
+    options: dict[str, object] = Field(default_factory=dict)
+    pages: list[PageResult] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def markdown(self) -> str:
+        """All successful pages' markdown, separated by a blank line."""
+        return "\n\n".join(p.markdown for p in self.pages if p.status is PageStatus.SUCCESS)
