@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from docsight.settings import Settings  # noqa: E402
+from docsight.settings import Settings
 
 
 @pytest.fixture

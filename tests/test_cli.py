@@ -131,9 +131,9 @@ def test_option_errors(docs: dict[str, Path], args: list[str], code: int) -> Non
     assert result.stderr.startswith("docsight: error [")
 
 
-def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+def test_missing_file_has_its_own_code(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ocr", str(tmp_path / "nope.png")])
-    assert result.exit_code == 2
+    assert result.exit_code == 9
     assert "no such file" in result.stderr
 
 

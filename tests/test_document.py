@@ -78,9 +78,9 @@ def test_corrupt_pdf_is_refused(settings: Settings) -> None:
 
 def test_truncated_image_fails_on_its_page(settings: Settings) -> None:
     data = encode(text_image(["Hello"], size=(400, 300)), "PNG")
-    with open_document(data[: len(data) // 2], settings) as document:
-        with pytest.raises(CorruptDocumentError):
-            next(document.iter_pages()).render()
+    truncated = data[: len(data) // 2]
+    with open_document(truncated, settings) as document, pytest.raises(CorruptDocumentError):
+        next(document.iter_pages()).render()
 
 
 def test_encrypted_pdf_needs_its_password(settings: Settings) -> None:
@@ -124,9 +124,8 @@ def png_header_only(width: int, height: int) -> bytes:
 @pytest.mark.parametrize("side", [20_000, 60_000])
 def test_decompression_bomb_refused_before_decoding(side: int, settings: Settings) -> None:
     data = png_header_only(side, side)
-    with pytest.raises(LimitExceededError):
-        with open_document(data, settings) as document:
-            next(document.iter_pages()).render()
+    with pytest.raises(LimitExceededError), open_document(data, settings) as document:
+        next(document.iter_pages()).render()
 
 
 def test_pdf_render_keeps_aspect_and_bounds_pixels() -> None:

@@ -60,7 +60,12 @@ def test_one_bad_page_is_a_partial_success(settings: Settings) -> None:
     result = process(scanned_pdf(4), ProcessOptions(engine="size"), settings)
     assert result.status is DocumentStatus.PARTIAL_SUCCESS
     statuses = [p.status for p in result.pages]
-    assert statuses == [PageStatus.SUCCESS, PageStatus.FAILURE, PageStatus.FAILURE, PageStatus.SUCCESS]
+    assert statuses == [
+        PageStatus.SUCCESS,
+        PageStatus.FAILURE,
+        PageStatus.FAILURE,
+        PageStatus.SUCCESS,
+    ]
     assert result.pages[1].error is not None and result.pages[1].error.code == "engine_failed"
     assert "RuntimeError" in result.pages[2].error.message  # type: ignore[union-attr]
     assert "page 2" not in result.markdown

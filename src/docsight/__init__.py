@@ -19,4 +19,12 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
-__all__ = ["DocsightError", "ProcessOptions", "Result", "Settings", "__version__", "get_settings", "process"]
+__all__ = [
+    "DocsightError",
+    "ProcessOptions",
+    "Result",
+    "Settings",
+    "__version__",
+    "get_settings",
+    "process",
+]

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.progress import Progress
@@ -20,11 +20,17 @@ from rich.progress import Progress
 from docsight import __version__
 from docsight.document import SUPPORTED_TYPES, sniff_media_type
 from docsight.engines.registry import list_engines
-from docsight.errors import ConfigurationError, DocsightError, InputError
+from docsight.errors import (
+    ConfigurationError,
+    DocsightError,
+    DocumentNotFoundError,
+    InputError,
+    exit_code_for,
+)
 from docsight.formats import export, extension, parse_formats
 from docsight.models import DocumentStatus, PageResult, Result
 from docsight.pipeline import ProcessOptions, process
-from docsight.settings import get_settings
+from docsight.settings import TextLayerMode, get_settings
 
 app = typer.Typer(
     name="docsight",
@@ -85,16 +91,24 @@ def ocr(
     with _errors(json_errors):
         formats = parse_formats(fmt)
         if text_layer not in (None, "auto", "always", "never"):
-            raise ConfigurationError(f"--text-layer must be auto, always or never, not {text_layer!r}")
+            raise ConfigurationError(
+                f"--text-layer must be auto, always or never, not {text_layer!r}"
+            )
         if output_dir is None and len(formats) > 1:
             raise ConfigurationError("several formats need an output folder: add -o OUTDIR")
         options = ProcessOptions(
-            engine=engine, pages=pages, dpi=dpi, text_layer=text_layer, password=password  # type: ignore[arg-type]
+            engine=engine,
+            pages=pages,
+            dpi=dpi,
+            text_layer=cast(TextLayerMode | None, text_layer),
+            password=password,
         )
         files = list(_expand(inputs))
         settings = get_settings()
         exit_code = 0
-        with _Progress(bar=not quiet and sys.stderr.isatty(), quiet=quiet, files=len(files)) as progress:
+        with _Progress(
+            bar=not quiet and sys.stderr.isatty(), quiet=quiet, files=len(files)
+        ) as progress:
             for label, source in files:
                 try:
                     result = process(
@@ -157,7 +171,7 @@ def _expand(inputs: list[str]) -> Iterator[tuple[str, Path | bytes]]:
         elif path.exists():
             yield str(path), path
         else:
-            raise InputError(f"{path}: no such file or folder")
+            raise DocumentNotFoundError(f"{path}: no such file or folder")
 
 
 def _readable(path: Path) -> bool:
@@ -184,14 +198,8 @@ def _page_exit_code(result: Result) -> int:
     """Partial success exits 0 (details are in the result); a total failure exits non-zero."""
     if result.status is not DocumentStatus.FAILURE:
         return 0
-    from docsight import errors
-
     first = next((p.error for p in result.pages if p.error), None)
-    for cls in vars(errors).values():
-        if isinstance(cls, type) and issubclass(cls, DocsightError) and first:
-            if cls.code == first.code:
-                return cls.exit_code
-    return DocsightError.exit_code
+    return exit_code_for(first.code if first else "error")
 
 
 def _report(exc: DocsightError, as_json: bool, file: str | None = None) -> None:

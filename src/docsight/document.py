@@ -23,6 +23,7 @@ from PIL import Image
 from docsight.engines.base import PageImage
 from docsight.errors import (
     CorruptDocumentError,
+    DocumentNotFoundError,
     EmptyDocumentError,
     EncryptedDocumentError,
     LimitExceededError,
@@ -139,7 +140,9 @@ class Document:
             self.page_count = len(self._pdf)
         else:
             self._image = _open_image(data, path)
-            self.page_count = getattr(self._image, "n_frames", 1) if media_type == "image/tiff" else 1
+            self.page_count = (
+                getattr(self._image, "n_frames", 1) if media_type == "image/tiff" else 1
+            )
         self.info.page_count = self.page_count
 
     def __enter__(self) -> Document:
@@ -232,14 +235,11 @@ def open_document(
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
-            raise EmptyDocumentError(f"{path}: no such file")
+            raise DocumentNotFoundError(f"{path}: no such file")
         size = path.stat().st_size
         name = name or path.name
     else:
-        if isinstance(source, bytes):
-            data = source
-        else:
-            data = source.read(max_bytes + 1)
+        data = source if isinstance(source, bytes) else source.read(max_bytes + 1)
         size = len(data)
     if size == 0:
         raise EmptyDocumentError(f"{name or 'input'}: the document is empty (0 bytes)")

@@ -9,7 +9,8 @@
     │   ├── CorruptDocumentError       corrupt_document      (exit 5)
     │   ├── EncryptedDocumentError     encrypted_document    (exit 6)
     │   ├── LimitExceededError         limit_exceeded        (exit 7)
-    │   └── PageSelectionError         invalid_page_selection (exit 8)
+    │   ├── PageSelectionError         invalid_page_selection (exit 8)
+    │   └── DocumentNotFoundError      document_not_found    (exit 9)
     ├── EngineError                    engine_error          (exit 10)
     │   ├── UnknownEngineError         unknown_engine        (exit 11)
     │   ├── EngineUnavailableError     engine_unavailable    (exit 12)
@@ -77,6 +78,11 @@ class PageSelectionError(InputError):
     exit_code = 8
 
 
+class DocumentNotFoundError(InputError):
+    code = "document_not_found"
+    exit_code = 9
+
+
 class EngineError(DocsightError):
     code = "engine_error"
     exit_code = 10
@@ -102,10 +108,22 @@ class ConfigurationError(DocsightError):
     exit_code = 20
 
 
+def exit_code_for(code: str) -> int:
+    """The exit code of the error class with this stable code (per-page errors keep codes)."""
+    pending: list[type[DocsightError]] = [DocsightError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls.exit_code
+        pending.extend(cls.__subclasses__())
+    return DocsightError.exit_code
+
+
 __all__ = [
     "ConfigurationError",
     "CorruptDocumentError",
     "DocsightError",
+    "DocumentNotFoundError",
     "EmptyDocumentError",
     "EncryptedDocumentError",
     "EngineError",
@@ -116,4 +134,5 @@ __all__ = [
     "PageSelectionError",
     "UnknownEngineError",
     "UnsupportedTypeError",
+    "exit_code_for",
 ]

@@ -156,7 +156,9 @@ class _PageRunner:
                 raise
             return _failed(page.number, exc.code, exc.message, warnings, timings)
         except Exception as exc:  # an engine bug must not lose the other pages
-            return _failed(page.number, "engine_failed", f"{type(exc).__name__}: {exc}", warnings, timings)
+            return _failed(
+                page.number, "engine_failed", f"{type(exc).__name__}: {exc}", warnings, timings
+            )
 
 
 def _is_fatal(exc: DocsightError) -> bool:

@@ -1,4 +1,4 @@
-"""The text-layer fast path: a born-digital PDF page's own text instead of OCR.
+r"""The text-layer fast path: a born-digital PDF page's own text instead of OCR.
 
 PDFium returns a page's text in content-stream order with ``\\r\\n`` between lines, which for
 almost every producer is the authoring order (on the GeoTopo book it scores a CER of 0.034
@@ -188,9 +188,9 @@ def _join_paragraph(lines: list[str]) -> str:
             text += "\n"
         elif not text or text.endswith("\n"):
             text += line
-        elif text[-1] in _SOFT_HYPHENS:
-            text = text[:-1] + line
-        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and line[:1].islower():
+        elif text[-1] in _SOFT_HYPHENS or (
+            text.endswith("-") and len(text) > 1 and text[-2].isalpha() and line[:1].islower()
+        ):
             text = text[:-1] + line
         else:
             text = f"{text} {line}"

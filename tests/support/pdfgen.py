@@ -34,11 +34,11 @@ def text_pdf(
         # A ToUnicode map into the private-use area: glyphs with no real Unicode meaning, the
         # garbage layer some producers and broken OCR tools leave behind.
         cmap = (
-            "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-            "/CMapName /Garbage def 1 begincodespacerange <00> <FF> endcodespacerange\n"
-            "1 beginbfrange <20> <7E> <E020> endbfrange\nendcmap CMapName currentdict "
-            "/CMap defineresource pop end end"
-        ).encode()
+            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            b"/CMapName /Garbage def 1 begincodespacerange <00> <FF> endcodespacerange\n"
+            b"1 beginbfrange <20> <7E> <E020> endbfrange\nendcmap CMapName currentdict "
+            b"/CMap defineresource pop end end"
+        )
         to_unicode = add(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
         font_body += b" /ToUnicode %d 0 R" % to_unicode
     font_body += b" >>"
@@ -70,7 +70,8 @@ def text_pdf(
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R >>\n"
+    out += f"{trailer}startxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 
