@@ -21,7 +21,6 @@ from typing import ClassVar, Protocol, runtime_checkable
 from PIL import Image
 
 from docsight.models import EngineOutput
-from docsight.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,8 @@ class Engine(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+
+    def __init__(self, settings: Settings) -> None: ...
 
     @classmethod
     def availability(cls) -> Availability: ...

@@ -51,7 +51,7 @@ def get_engine(name: str, settings: Settings) -> Engine:
             status = cls.availability()
             if not status.available:
                 raise EngineUnavailableError(f"engine {name!r} is not available: {status.reason}")
-            engine = cls(settings)  # type: ignore[call-arg]
+            engine = cls(settings)
             _instances[key] = engine
         return engine
 
