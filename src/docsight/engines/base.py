@@ -21,6 +21,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from PIL import Image
 
 from docsight.models import EngineOutput
+from docsight.settings import Settings
 
 
 @dataclass(frozen=True)
