@@ -97,6 +97,87 @@ class EngineOutput(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+# --- Structured content, parsed from the markdown (docsight.parsing) -------------------------
+
+class BlockType(StrEnum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST = "list"
+    TABLE = "table"
+    EQUATION = "equation"
+    IMAGE = "image"
+    WATERMARK = "watermark"
+    PAGE_NUMBER = "page_number"
+    SIGNATURE = "signature"
+    CHECKBOX = "checkbox"
+    CODE = "code"
+    SEPARATOR = "separator"
+
+
+CheckState = Literal["unchecked", "checked", "crossed"]
+
+
+class TableCell(BaseModel):
+    """A cell as written (before spans are expanded); row/col are its top-left grid slot."""
+
+    row: int = Field(..., ge=0)
+    col: int = Field(..., ge=0)
+    text: str
+    rowspan: int = Field(1, ge=1)
+    colspan: int = Field(1, ge=1)
+    header: bool = False
+
+
+class Table(BaseModel):
+    """A table with its cells and the rectangular grid obtained by expanding spans."""
+
+    n_rows: int = Field(..., ge=0)
+    n_cols: int = Field(..., ge=0)
+    header_rows: int = Field(0, ge=0, description="Leading rows that are column headers.")
+    cells: list[TableCell] = Field(default_factory=list)
+    grid: list[list[str]] = Field(
+        default_factory=list, description="n_rows x n_cols texts; a spanned cell repeats."
+    )
+    caption: str | None = None
+
+
+class Checkbox(BaseModel):
+    state: CheckState
+    label: str = ""
+
+
+class Block(BaseModel):
+    """One element of a page in reading order; fields beyond ``type``/``text`` by type."""
+
+    type: BlockType
+    text: str = ""
+    markdown: str = ""
+    page: int = Field(1, ge=1)
+    box: BBox | None = None
+    level: int | None = Field(None, description="Heading level 1-6.")
+    items: list[str] = Field(default_factory=list, description="List items (plain text).")
+    ordered: bool | None = None
+    table: Table | None = None
+    latex: str | None = Field(None, description="Equation source without delimiters.")
+    display: bool | None = Field(None, description="Display ($$, \\[) vs inline ($) math.")
+    inline_math: list[str] = Field(default_factory=list, description="$…$ spans in the text.")
+    value: int | None = Field(None, description="Page number value when numeric.")
+    total: int | None = Field(None, description="Page count from forms like 9/22.")
+    checkbox: Checkbox | None = None
+    language: str | None = Field(None, description="Code block language (e.g. mermaid).")
+
+
+class ParseWarning(BaseModel):
+    code: str
+    message: str
+
+
+class ParsedPage(BaseModel):
+    blocks: list[Block] = Field(default_factory=list)
+    warnings: list[ParseWarning] = Field(default_factory=list)
+    repetition: bool = Field(False, description="A decoding loop (repeated lines) was found.")
+
+
 class PageStatus(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
@@ -126,7 +207,13 @@ class PageResult(BaseModel):
     dpi: float = 0
     markdown: str = ""
     lines: list[Line] = Field(default_factory=list)
-    blocks: list[LayoutBlock] = Field(default_factory=list)
+    layout: list[LayoutBlock] = Field(
+        default_factory=list, description="Layout regions found by the engine's layout model."
+    )
+    blocks: list[Block] = Field(
+        default_factory=list, description="Structured content parsed from the markdown."
+    )
+    repetition: bool = Field(False, description="A decoding loop was detected on this page.")
     error: ErrorInfo | None = None
     warnings: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(

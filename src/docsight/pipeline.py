@@ -20,6 +20,7 @@ from docsight.engines.base import Engine
 from docsight.engines.registry import ENGINES, engine_class, get_engine
 from docsight.errors import DocsightError
 from docsight.models import DocumentStatus, ErrorInfo, PageResult, PageStatus, Result
+from docsight.parsing import parse_markdown
 from docsight.settings import Settings, TextLayerMode, get_settings
 from docsight.textlayer import assess, to_markdown
 
@@ -61,7 +62,7 @@ def process(
             on_start(len(numbers))
         pages = []
         for page in document.iter_pages(options.pages):
-            result = runner.run(page)
+            result = _structure(runner.run(page))
             pages.append(result)
             if on_page is not None:
                 on_page(result)
@@ -147,7 +148,7 @@ class _PageRunner:
                 dpi=image.dpi,
                 markdown=output.markdown,
                 lines=output.lines,
-                blocks=output.blocks,
+                layout=output.blocks,
                 warnings=warnings + output.warnings,
                 timings=timings,
             )
@@ -159,6 +160,18 @@ class _PageRunner:
             return _failed(
                 page.number, "engine_failed", f"{type(exc).__name__}: {exc}", warnings, timings
             )
+
+
+def _structure(page: PageResult) -> PageResult:
+    """Parse the page's markdown into blocks (the parser never raises)."""
+    if page.status is PageStatus.SUCCESS:
+        tick = time.perf_counter()
+        parsed = parse_markdown(page.markdown, page=page.number, lines=page.lines)
+        page.blocks = parsed.blocks
+        page.repetition = parsed.repetition
+        page.warnings.extend(f"{w.code}: {w.message}" for w in parsed.warnings)
+        page.timings["parse"] = time.perf_counter() - tick
+    return page
 
 
 def _is_fatal(exc: DocsightError) -> bool:
