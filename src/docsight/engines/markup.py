@@ -1,0 +1,382 @@
+"""Nanonets-style markdown from an engine's text lines and (optionally) layout regions.
+
+The CPU engines find lines with boxes; this module turns them into the same markup the VLMs
+write (DESIGN.md §2), so one parser serves every engine and their outputs compare on equal
+terms. It never invents text: every input line's text appears exactly once in the output
+(HTML-escaped, and minus an end-of-line hyphen where a wrapped word is rejoined).
+
+How a page is put together:
+
+1. Duplicate layout blocks are dropped, then each line goes to the block holding most of it
+   (a table first, else the smallest such block); lines no block claims stay free.
+2. Number-like lines at the outer edge of the top or bottom margin become ``<page_number>``.
+3. Blocks and free lines are put in reading order (``_markup_order``): bands at wide gaps,
+   columns at gutters (what crosses a gutter separates bands), rows top to bottom.
+4. Each piece is rendered: tables as HTML rebuilt from line geometry, figures as ``<img>`` with
+   their caption, titles as headings, formulas as ``$$…$$``, the rest as paragraphs whose wrapped
+   lines are joined while receipt-like rows keep their line breaks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+from statistics import median
+
+from docsight.engines._markup_order import Box, Orderer
+from docsight.engines._markup_table import grid_quality, render_table, table_rows
+from docsight.engines._markup_text import Row, find_page_numbers, flow, looks_like_math
+from docsight.models import BlockKind, LayoutBlock, Line
+
+# Who claims a line that two blocks both cover: a table, since its grid needs every cell
+# (layout models also box single cells as text); otherwise the smaller block, which is the more
+# specific one (a title or formula inside a text block, a text column under a loose figure box).
+_CLAIMS_FIRST = BlockKind.TABLE
+_CAPTION_START = re.compile(r"^(?:fig(?:ure)?|chart|graph|photo|image|plate|exhibit|map)\b", re.I)
+# Inside a figure, this much text is more likely a mislabelled text region than chart labels.
+_FIGURE_TEXT_LIMIT = 300
+
+
+@dataclass
+class _Unit:
+    """A piece of the page that is ordered as a whole: a layout block, or one free line."""
+
+    kind: BlockKind | None
+    box: Box
+    lines: list[Line] = field(default_factory=list)
+    caption: list[Line] = field(default_factory=list)
+    page_number: str | None = None
+
+
+def _box(b: Line | LayoutBlock) -> Box:
+    return Box(b.box.x0, b.box.y0, b.box.x1, b.box.y1)
+
+
+def _union(boxes: list[Box]) -> Box:
+    return Box(
+        min(b.x0 for b in boxes),
+        min(b.y0 for b in boxes),
+        max(b.x1 for b in boxes),
+        max(b.y1 for b in boxes),
+    )
+
+
+def _inside(line: Box, block: Box) -> float:
+    """Share of the line's area inside the block."""
+    w = min(line.x1, block.x1) - max(line.x0, block.x0)
+    h = min(line.y1, block.y1) - max(line.y0, block.y0)
+    area = max(line.w, 1e-6) * max(line.h, 1e-6)
+    return max(0.0, w) * max(0.0, h) / area
+
+
+def _dedupe(blocks: list[LayoutBlock]) -> list[LayoutBlock]:
+    """Drop the duplicates layout models emit.
+
+    A block of the same kind inside another adds nothing but a split paragraph; two blocks of
+    different kinds over the same region are one region, kept as a table when one of them is
+    (figure/table confusions) and otherwise as the more confident reading; a figure around a
+    table is dropped, its text read as text.
+    """
+    drop: set[int] = set()
+    for i, b in enumerate(blocks):
+        bb = _box(b)
+        for j, o in enumerate(blocks):
+            if i == j or j in drop:
+                continue
+            ob = _box(o)
+            inner, outer = _inside(bb, ob), _inside(ob, bb)
+            if b.kind is BlockKind.FIGURE and o.kind is BlockKind.TABLE and outer >= 0.8:
+                # A "figure" holding a table is a boxed form or page, not a picture.
+                drop.add(i)
+                break
+            if inner < 0.8:
+                continue
+            if b.kind is o.kind:
+                # Strictly inside, or the later of two equal boxes.
+                if outer < 0.8 or i > j:
+                    drop.add(i)
+                    break
+            elif outer >= 0.8 and _keeps(o, b, j < i):
+                drop.add(i)
+                break
+    return [b for i, b in enumerate(blocks) if i not in drop]
+
+
+def _keeps(a: LayoutBlock, b: LayoutBlock, a_first: bool) -> bool:
+    """Whether ``a`` wins over ``b`` for one region both cover."""
+    if BlockKind.TABLE in (a.kind, b.kind):
+        return a.kind is BlockKind.TABLE
+    ca, cb = a.confidence or 0.0, b.confidence or 0.0
+    return ca > cb or (ca == cb and a_first)
+
+
+def _assign(lines: list[Line], blocks: list[LayoutBlock]) -> tuple[list[list[Line]], list[Line]]:
+    claimed: list[list[Line]] = [[] for _ in blocks]
+    free: list[Line] = []
+    for line in lines:
+        lb = _box(line)
+        best: tuple[bool, float, int] | None = None
+        for i, block in enumerate(blocks):
+            share = _inside(lb, _box(block))
+            if share < 0.5:
+                continue
+            key = (block.kind is _CLAIMS_FIRST, -_box(block).w * _box(block).h, i)
+            if best is None or key > best:
+                best = key
+        if best is None:
+            free.append(line)
+        else:
+            claimed[best[2]].append(line)
+    return claimed, free
+
+
+def _pair_captions(units: list[_Unit], page_height: int) -> list[_Unit]:
+    """Move each caption next to its figure into that figure's ``<img>``; return the rest."""
+    objects = [u for u in units if u.kind in (BlockKind.FIGURE, BlockKind.TABLE)]
+    kept: list[_Unit] = []
+    for unit in units:
+        if unit.kind is not BlockKind.CAPTION or not unit.lines or not objects:
+            kept.append(unit)
+            continue
+        target = min(objects, key=lambda o: _vertical_distance(o.box, unit.box))
+        close = _vertical_distance(target.box, unit.box) <= 0.08 * max(page_height, 1)
+        overlaps = min(target.box.x1, unit.box.x1) - max(target.box.x0, unit.box.x0) > 0
+        if (
+            target.kind is BlockKind.FIGURE
+            and close
+            and overlaps
+            and not target.caption
+            and _reads_like_caption(unit.lines)
+        ):
+            target.caption = unit.lines
+        else:
+            kept.append(unit)
+    return kept
+
+
+def _reads_like_caption(lines: list[Line]) -> bool:
+    """Short, or opening like one (``Figure 2``): layout models also call body text a caption."""
+    text = " ".join(ln.text.strip() for ln in sorted(lines, key=lambda ln: ln.box.y0))
+    return len(text) <= 200 or bool(_CAPTION_START.match(text))
+
+
+def _vertical_distance(a: Box, b: Box) -> float:
+    return max(0.0, max(a.y0, b.y0) - min(a.y1, b.y1))
+
+
+class _Composer:
+    def __init__(self, lines: list[Line], width: int, height: int) -> None:
+        heights = [ln.box.height for ln in lines if ln.box.height > 0]
+        self.body_height = median(heights) if heights else max(height, 1) * 0.012
+        self.width = width
+        self.height = height
+
+    def orderer(self) -> Orderer[_Unit]:
+        return Orderer(
+            box=lambda u: u.box,
+            line_chars=lambda u: [len(ln.text.strip()) for ln in u.lines],
+            is_object=lambda u: u.kind in (BlockKind.TABLE, BlockKind.FIGURE),
+            line_height=self.body_height,
+        )
+
+    def compose(self, units: list[_Unit]) -> str:
+        parts: list[str] = []
+        for leaf in self.orderer().order(units):
+            parts.extend(self.render_leaf(leaf))
+        return "\n\n".join(p for p in parts if p.strip())
+
+    def render_leaf(self, leaf: list[list[_Unit]]) -> list[str]:
+        out: list[str] = []
+        pending: list[Row] = []
+        for row in leaf:
+            run: list[_Unit] = []
+            for unit in row:
+                if unit.kind is None:
+                    run.append(unit)
+                    continue
+                if run:
+                    pending.append(_row([ln for u in run for ln in u.lines]))
+                    run = []
+                out.extend(flow(pending, self.body_height, headings=True))
+                pending = []
+                out.extend(self.render_unit(unit))
+            if run:
+                pending.append(_row([ln for u in run for ln in u.lines]))
+        out.extend(flow(pending, self.body_height, headings=True))
+        return out
+
+    def render_unit(self, unit: _Unit) -> list[str]:
+        if unit.page_number is not None:
+            return [f"<page_number>{escape(unit.page_number, quote=False)}</page_number>"]
+        kind = unit.kind
+        if kind is BlockKind.PAGE_NUMBER and unit.lines:
+            # From a layout source that labels page numbers itself; keep its text whole.
+            text = " ".join(r.text for r in self.rows(unit.lines))
+            return [f"<page_number>{text}</page_number>"]
+        if kind is BlockKind.FIGURE:
+            return self.render_figure(unit)
+        if not unit.lines:
+            return []
+        if kind is BlockKind.TABLE and _renders_as_table(unit):
+            return [render_table(unit.lines)]
+        if kind is BlockKind.TITLE:
+            rows = self.rows(unit.lines)
+            if len(rows) <= 3:
+                text = " ".join(r.text for r in rows)
+                tallest = max(r.box.h for r in rows)
+                level = 1 if tallest >= 1.6 * self.body_height else 2
+                return [f"{'#' * level} {text}"]
+        if kind is BlockKind.EQUATION:
+            text = " ".join(r.text for r in self.rows(unit.lines))
+            if looks_like_math(text):
+                return [f"$${text}$$"]
+        return self.render_text(unit.lines)
+
+    def render_figure(self, unit: _Unit) -> list[str]:
+        caption = " ".join(r.text for r in self.rows(unit.caption)) if unit.caption else ""
+        inner = " ".join(r.text for r in self.rows(unit.lines)) if unit.lines else ""
+        if _renders_as_table(unit):
+            body = [render_table(unit.lines)]
+        elif len(inner) > _FIGURE_TEXT_LIMIT:
+            # That much text in a "picture" is a text region the layout model mislabelled.
+            body = self.render_text(unit.lines)
+        else:
+            body = []
+        if body:
+            return [f"<img>{caption}</img>", *body] if caption else body
+        if caption and inner:
+            return [f"<img>{caption} ({inner})</img>"]
+        return [f"<img>{caption or inner or 'figure'}</img>"]
+
+    def render_text(self, lines: list[Line]) -> list[str]:
+        """Paragraphs of a text region, itself read column by column if it holds columns."""
+        orderer = Orderer[Line](
+            box=_box,
+            line_chars=lambda ln: [len(ln.text.strip())],
+            is_object=lambda ln: False,
+            line_height=self.body_height,
+        )
+        out: list[str] = []
+        for leaf in orderer.order(lines):
+            out.extend(flow([_row(r) for r in leaf], self.body_height, headings=False))
+        return out
+
+    def rows(self, lines: list[Line]) -> list[Row]:
+        orderer = Orderer[Line](
+            box=_box, line_chars=lambda ln: [], is_object=lambda ln: False, line_height=1.0
+        )
+        return [_row(r) for r in orderer.rows(lines)]
+
+
+def _row(lines: list[Line]) -> Row:
+    ordered = sorted(lines, key=lambda ln: ln.box.x0)
+    text = " ".join(escape(ln.text.strip(), quote=False) for ln in ordered)
+    return Row(text=text, box=_union([_box(ln) for ln in ordered]), segments=len(ordered))
+
+
+def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: int) -> str:
+    """Markdown for one page from its text lines and layout blocks (which may be empty)."""
+    lines = [ln for ln in lines if ln.text.strip()]
+    blocks = _dedupe(blocks)
+    claimed, free = _assign(lines, blocks)
+    numbers = find_page_numbers(
+        [ln for ln, kind in _with_kinds(claimed, free, blocks) if kind not in _STRUCTURED],
+        height,
+    )
+    units: list[_Unit] = []
+    for block, members in zip(blocks, claimed, strict=True):
+        kept = [ln for ln in members if id(ln) not in numbers]
+        if kept or block.kind is BlockKind.FIGURE:
+            # Text blocks are placed by their text (layout boxes are loose and may cover an
+            # empty banner); a figure or table by its region, which is what it shows.
+            boxes = [_box(ln) for ln in kept]
+            if block.kind in (BlockKind.FIGURE, BlockKind.TABLE) or not boxes:
+                boxes.append(_box(block))
+            units.append(_Unit(block.kind, _union(boxes), kept))
+    for line in lines:
+        if id(line) in numbers:
+            units.append(
+                _Unit(BlockKind.PAGE_NUMBER, _box(line), [line], page_number=numbers[id(line)])
+            )
+    units.extend(_Unit(None, _box(ln), [ln]) for ln in free if id(ln) not in numbers)
+    composer = _Composer(lines, width, height)
+    units = _absorb_header_rows(units, composer.body_height)
+    units = _pair_captions(units, height)
+    return composer.compose(units)
+
+
+def _renders_as_table(unit: _Unit) -> bool:
+    """Whether a table or figure block's lines make a grid worth an HTML table.
+
+    Layout models take borderless tables for pictures, so a figure whose text fills a grid is
+    one too; a chart's axis labels make a sparse grid, and a figure with much text is more
+    likely a mislabelled table than a picture, hence the lower bar for it.
+    """
+    if not unit.lines:
+        return False
+    nrows, ncols, fill = grid_quality(unit.lines)
+    if unit.kind is BlockKind.TABLE:
+        return nrows >= 2 and ncols >= 2
+    long = sum(len(ln.text) for ln in unit.lines) > _FIGURE_TEXT_LIMIT
+    return nrows >= 3 and ncols >= 3 and fill >= (0.5 if long else 0.8)
+
+
+def _absorb_header_rows(units: list[_Unit], line_height: float) -> list[_Unit]:
+    """Pull a column-header row sitting just above a table into it.
+
+    Layout models often start a table below its header row when the header is set apart
+    (bold, shaded, ruled), leaving the header as loose text; if that row's cells fall into the
+    table's columns, it is the table's first row.
+    """
+    absorbed: set[int] = set()
+    for table in units:
+        if table.kind not in (BlockKind.TABLE, BlockKind.FIGURE) or not table.lines:
+            continue
+        above = [
+            u
+            for u in units
+            if u is not table
+            and id(u) not in absorbed
+            and u.kind in (None, BlockKind.TEXT, BlockKind.HEADER)
+            and u.lines
+            and table.box.y0 - 2 * line_height <= u.box.y1 <= table.box.y0 + 0.5 * line_height
+            and u.box.x0 >= table.box.x0 - line_height
+            and u.box.x1 <= table.box.x1 + line_height
+        ]
+        cells = [ln for u in above for ln in u.lines]
+        rows = table_rows(cells)
+        if (
+            not rows
+            or len(rows) > 2
+            or any(len(r) < 2 for r in rows)
+            or any(len(ln.text) > 40 for ln in cells)
+            or not _renders_as_table(table)
+        ):
+            continue
+        before = grid_quality(table.lines)[1]
+        merged = _Unit(
+            table.kind, _union([table.box, *[u.box for u in above]]), cells + table.lines
+        )
+        if grid_quality(merged.lines)[1] < before:
+            continue
+        table.lines, table.box = merged.lines, merged.box
+        absorbed.update(id(u) for u in above)
+    return [u for u in units if id(u) not in absorbed]
+
+
+# Lines in these never become page numbers (a chart's axis labels, a formula's indices); a
+# table may still hold one, since layout models often stretch a table up to the page number.
+_STRUCTURED = (BlockKind.FIGURE, BlockKind.EQUATION)
+
+
+def _with_kinds(
+    claimed: list[list[Line]], free: list[Line], blocks: list[LayoutBlock]
+) -> list[tuple[Line, BlockKind | None]]:
+    pairs: list[tuple[Line, BlockKind | None]] = [(ln, None) for ln in free]
+    for block, members in zip(blocks, claimed, strict=True):
+        pairs.extend((ln, block.kind) for ln in members)
+    return pairs
+
+
+__all__ = ["compose"]

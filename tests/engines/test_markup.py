@@ -1,0 +1,451 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from docsight.engines.markup import compose
+from docsight.models import BBox, BlockKind, LayoutBlock, Line, Word
+
+W, H = 1654, 2339  # A4 at 200 dpi
+LH = 30  # body line height in pixels
+
+
+def line(text: str, x0: float, y0: float, x1: float | None = None, h: float = LH) -> Line:
+    x1 = x0 + 16 * len(text) if x1 is None else x1
+    return Line(text=text, box=BBox(x0=x0, y0=y0, x1=x1, y1=y0 + h))
+
+
+def block(kind: BlockKind, x0: float, y0: float, x1: float, y1: float) -> LayoutBlock:
+    return LayoutBlock(kind=kind, box=BBox(x0=x0, y0=y0, x1=x1, y1=y1), confidence=0.9)
+
+
+def column(prefix: str, x0: float, x1: float, y0: float, n: int) -> list[Line]:
+    """A justified column of ``n`` lines, each reaching the column's right edge."""
+    return [
+        line(f"{prefix} line {i} of running text in this column", x0, y0 + i * 40, x1)
+        for i in range(n)
+    ]
+
+
+# --- reading order -------------------------------------------------------------------------
+
+
+def test_two_columns_are_read_column_by_column() -> None:
+    left = column("Left", 100, 780, 300, 12)
+    right = column("Right", 880, 1560, 300, 12)
+    # Shuffle them row-interleaved, as an engine sorting by y would hand them over.
+    lines = [ln for pair in zip(left, right, strict=True) for ln in pair]
+    md = compose(lines, [], W, H)
+    positions = [md.index(ln.text) for ln in left + right]
+    assert positions == sorted(positions)
+    # Wrapped lines of one column join into a paragraph.
+    assert "Left line 0 of running text in this column Left line 1" in md
+
+
+def test_title_spanning_two_columns_comes_first() -> None:
+    title = line("A Title Across Both Columns", 500, 150, 1150)
+    left = column("Left", 100, 780, 300, 10)
+    right = column("Right", 880, 1560, 300, 10)
+    md = compose([*right, title, *left], [], W, H)
+    assert md.index(title.text) < md.index(left[0].text) < md.index(left[-1].text)
+    assert md.index(left[-1].text) < md.index(right[0].text)
+
+
+def test_two_columns_from_layout_text_blocks() -> None:
+    left = column("Left", 100, 780, 300, 6)
+    right = column("Right", 880, 1560, 300, 6)
+    blocks = [
+        block(BlockKind.TEXT, 90, 290, 790, 540),
+        block(BlockKind.TEXT, 870, 290, 1570, 540),
+    ]
+    md = compose([*right, *left], blocks, W, H)
+    assert md.index(left[-1].text) < md.index(right[0].text)
+    assert len(md.split("\n\n")) == 2
+
+
+def test_paragraphs_split_on_wide_gaps() -> None:
+    first = column("One", 100, 1500, 300, 3)
+    second = column("Two", 100, 1500, 500, 3)
+    md = compose(first + second, [], W, H)
+    paragraphs = md.split("\n\n")
+    assert len(paragraphs) == 2
+    assert paragraphs[0].startswith("One line 0") and paragraphs[1].startswith("Two line 0")
+
+
+def test_receipt_keeps_one_line_per_visual_line() -> None:
+    items = [("Coffee", "3.50"), ("Bagel with cream cheese", "4.25"), ("TOTAL", "7.75")]
+    lines = []
+    for i, (name, amount) in enumerate(items):
+        y = 200 + i * 34
+        lines.append(line(name, 20, y))
+        lines.append(line(amount, 520, y, 600))
+    md = compose(lines, [], 620, 900)
+    assert md.splitlines() == ["Coffee 3.50", "Bagel with cream cheese 4.25", "TOTAL 7.75"]
+
+
+def test_receipt_rows_read_as_one_line_each_are_not_merged() -> None:
+    rows = ["2 x Latte 9.00", "1 x Muffin 3.25", "Subtotal 12.25", "Tax 1.10"]
+    lines = [line(t, 20, 200 + i * 34, 600) for i, t in enumerate(rows)]
+    assert compose(lines, [], 620, 900).splitlines() == rows
+
+
+def test_form_labels_and_values_stay_paired() -> None:
+    pairs = [("Name:", "John Smith"), ("Date:", "2024-05-01"), ("Amount:", "$1,250.00")]
+    lines = []
+    for i, (label, value) in enumerate(pairs):
+        lines.append(line(label, 100, 300 + i * 45))
+        lines.append(line(value, 700, 300 + i * 45))
+    md = compose(lines, [], W, H)
+    assert md.splitlines() == ["Name: John Smith", "Date: 2024-05-01", "Amount: $1,250.00"]
+
+
+def test_side_panel_of_figures_is_read_before_the_text_beside_it() -> None:
+    panel = []
+    for i in range(8):
+        # Smaller type on its own pitch: the panel's rows don't line up with the text's.
+        y = 310 + i * 33
+        panel += [
+            line(f"Q{i}", 100, y, h=22),
+            line(f"${i}.5", 300, y, h=22),
+            line(f"{i}%", 450, y, h=22),
+        ]
+    text = column("Main", 700, 1550, 300, 8)
+    md = compose(panel + text, [], W, H)
+    assert md.index("7%") < md.index(text[0].text)
+
+
+def test_page_header_above_two_columns_comes_first() -> None:
+    header = [line("ACME Research", 100, 60), line("January 28, 2014", 1200, 60)]
+    left = column("Left", 100, 780, 300, 8)
+    right = column("Right", 880, 1560, 300, 8)
+    md = compose([*left, *right, *header], [], W, H)
+    assert md.index("January 28") < md.index(left[0].text) < md.index(right[0].text)
+
+
+def test_centred_lines_keep_their_breaks() -> None:
+    rows = ["Bernal Cutlery", "766 Valencia Street", "San Francisco, CA 94110"]
+    lines = [line(t, 300 - 8 * len(t), 100 + i * 34) for i, t in enumerate(rows)]
+    assert compose(lines, [], 620, 900).splitlines() == rows
+
+
+def test_phone_number_under_a_name_is_not_joined() -> None:
+    lines = [line("Fahad Tariq, CPA, CA", 100, 300, 500), line("416 352 4593", 100, 335, 300)]
+    assert compose(lines, [], W, H) == "Fahad Tariq, CPA, CA\n416 352 4593"
+
+
+def test_dehyphenates_wrapped_words() -> None:
+    lines = [
+        line("This sentence has a long exam-", 100, 300, 1500),
+        line("ple of wrapping across lines.", 100, 340, 900),
+    ]
+    assert compose(lines, [], W, H) == "This sentence has a long example of wrapping across lines."
+
+
+def test_large_line_without_layout_is_a_heading() -> None:
+    lines = [
+        line("Annual Report", 100, 200, 700, h=80),
+        *column("Body", 100, 1500, 320, 3),
+    ]
+    md = compose(lines, [], W, H)
+    assert md.startswith("# Annual Report\n\n")
+
+
+def test_empty_page() -> None:
+    assert compose([], [], W, H) == ""
+    assert compose([line("   ", 10, 10)], [], W, H) == ""
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+def test_text_is_escaped() -> None:
+    md = compose([line("<script>alert('x')</script> & more", 100, 500)], [], W, H)
+    assert "<script>" not in md
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; more" in md
+
+
+# --- page numbers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14", "14"),
+        ("- 14 -", "14"),
+        ("— 7 —", "7"),
+        ("Page 3 of 9", "Page 3 of 9"),
+        ("9/22", "9/22"),
+        ("iv", "iv"),
+    ],
+)
+def test_page_number_in_bottom_margin(text: str, expected: str) -> None:
+    lines = [*column("Body", 100, 1500, 300, 3), line(text, 800, 2200, 860)]
+    md = compose(lines, [], W, H)
+    assert md.endswith(f"<page_number>{expected}</page_number>")
+
+
+def test_page_number_in_running_header() -> None:
+    lines = [
+        line("Horizontal Integration for Bargaining Power", 100, 80, 900),
+        line("381", 1450, 80, 1510),
+        *column("Body", 100, 1500, 300, 3),
+    ]
+    md = compose(lines, [], W, H)
+    assert md.startswith("Horizontal Integration for Bargaining Power\n\n<page_number>381")
+
+
+def test_numbers_in_the_body_are_not_page_numbers() -> None:
+    lines = [*column("Body", 100, 1500, 300, 3), line("14", 800, 1200, 860)]
+    assert "page_number" not in compose(lines, [], W, H)
+
+
+def test_number_row_at_the_bottom_is_not_a_page_number() -> None:
+    lines = [
+        *column("Body", 100, 1500, 300, 3),
+        line("12", 200, 2200, 240),
+        line("34", 800, 2200, 840),
+    ]
+    assert "page_number" not in compose(lines, [], W, H)
+
+
+def test_page_number_inside_a_stretched_table_block() -> None:
+    lines = [line("15", 800, 100, 840), *_grid_lines(400)]
+    md = compose(lines, [block(BlockKind.TABLE, 50, 60, 1600, 700)], W, H)
+    assert md.startswith("<page_number>15</page_number>\n\n<table>")
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def _grid_lines(y0: float) -> list[Line]:
+    rows = [
+        ("Item", "Qty", "Price"),
+        ("Apples", "3", "1.20"),
+        ("Pears", "12", "4.80"),
+        ("Plums <ripe>", "7", "2.10"),
+    ]
+    out = []
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            out.append(line(text, 100 + c * 500, y0 + r * 50))
+    return out
+
+
+def test_table_rebuilt_with_header() -> None:
+    md = compose(_grid_lines(400), [block(BlockKind.TABLE, 80, 380, 1400, 620)], W, H)
+    assert md == (
+        "<table>\n"
+        "<tr><th>Item</th><th>Qty</th><th>Price</th></tr>\n"
+        "<tr><td>Apples</td><td>3</td><td>1.20</td></tr>\n"
+        "<tr><td>Pears</td><td>12</td><td>4.80</td></tr>\n"
+        "<tr><td>Plums &lt;ripe&gt;</td><td>7</td><td>2.10</td></tr>\n"
+        "</table>"
+    )
+
+
+def test_table_without_word_header_has_no_th() -> None:
+    lines = [line(t, 100 + c * 400, 400 + r * 50) for r in range(3) for c, t in enumerate("123")]
+    md = compose(lines, [block(BlockKind.TABLE, 80, 380, 1400, 560)], W, H)
+    assert "<th>" not in md and md.count("<tr>") == 3
+
+
+def test_table_spanning_group_heading_and_wrapped_cell() -> None:
+    lines = [
+        line("Variable", 100, 400),
+        line("Definition", 600, 400),
+        line("Demographic variables", 100, 450, 700),
+        line("ADIR", 140, 500),
+        line("Area of dominant influence rank; measures", 600, 500),
+        line("strength of the local market", 630, 535),
+        line("MDHINC", 140, 570),
+        line("Median household income", 600, 570),
+        line("POPDEN", 140, 620),
+        line("Population density", 600, 620),
+        line("PERPHH", 140, 670),
+        line("Persons per household", 600, 670),
+    ]
+    md = compose(lines, [block(BlockKind.TABLE, 80, 380, 1500, 720)], W, H)
+    assert '<td colspan="2">Demographic variables</td>' in md
+    assert (
+        "<td>ADIR</td><td>Area of dominant influence rank; measures strength of the local "
+        "market</td>" in md
+    )
+    assert md.count("<tr>") == 6
+
+
+def test_table_cells_split_on_word_gaps() -> None:
+    def merged(y: float, a: str, b: str) -> Line:
+        words = [
+            Word(text=a, box=BBox(x0=600, y0=y, x1=680, y1=y + LH)),
+            Word(text=b, box=BBox(x0=900, y0=y, x1=980, y1=y + LH)),
+        ]
+        return Line(text=f"{a} {b}", box=BBox(x0=600, y0=y, x1=980, y1=y + LH), words=words)
+
+    lines = [
+        line("Year", 100, 400),
+        merged(400, "2023", "2024"),
+        line("Sales", 100, 450),
+        merged(450, "10", "12"),
+        line("Costs", 100, 500),
+        merged(500, "7", "8"),
+    ]
+    md = compose(lines, [block(BlockKind.TABLE, 80, 380, 1100, 560)], W, H)
+    assert "<tr><td>Sales</td><td>10</td><td>12</td></tr>" in md
+
+
+def test_header_row_above_the_table_block_joins_the_table() -> None:
+    header = [line("Date", 100, 340), line("Description", 300, 340), line("Balance", 900, 340)]
+    body = [
+        line(t, x, 400 + r * 40)
+        for r in range(4)
+        for x, t in ((100, f"0{r + 1}Aug2018"), (300, "Clearing Cheque"), (900, f"{r}0.00"))
+    ]
+    md = compose(header + body, [block(BlockKind.TABLE, 80, 390, 1100, 560)], W, H)
+    assert md.startswith("<table>\n<tr><th>Date</th><th>Description</th><th>Balance</th></tr>")
+    assert md.count("<tr>") == 5
+
+
+def test_columns_a_few_pixels_apart_are_split() -> None:
+    # The engine saw the gap between date and description, in every row: two columns.
+    lines = []
+    for r in range(5):
+        lines.append(line(f"0{r + 1}Aug2018", 100, 400 + r * 40, 190))
+        lines.append(line("Clearing Cheque", 193, 400 + r * 40, 330))
+        lines.append(line(f"{r}.00", 800, 400 + r * 40))
+    md = compose(lines, [block(BlockKind.TABLE, 80, 390, 1100, 620)], W, H)
+    assert "<tr><td>01Aug2018</td><td>Clearing Cheque</td><td>0.00</td></tr>" in md
+
+
+def test_figure_duplicating_a_table_is_dropped() -> None:
+    blocks = [
+        block(BlockKind.FIGURE, 82, 378, 1402, 622),
+        block(BlockKind.TABLE, 80, 380, 1400, 620),
+    ]
+    md = compose(_grid_lines(400), blocks, W, H)
+    assert md.startswith("<table>") and "<img>" not in md
+
+
+def test_borderless_table_taken_for_a_figure_is_a_table() -> None:
+    lines = [
+        line(t, 100 + c * 400, 400 + r * 50)
+        for r in range(8)
+        for c, t in enumerate([f"Row {r} label", f"{r}.25", f"{r * 3}.10"])
+    ]
+    md = compose(lines, [block(BlockKind.FIGURE, 80, 380, 1400, 820)], W, H)
+    assert md.startswith("<table>") and md.count("<tr>") == 8
+
+
+# --- figures, titles, equations -----------------------------------------------------------
+
+
+def test_figure_takes_its_caption() -> None:
+    caption = line("Figure 1: Sales by region", 300, 820)
+    blocks = [
+        block(BlockKind.FIGURE, 200, 300, 1400, 800),
+        block(BlockKind.CAPTION, 290, 815, 900, 860),
+    ]
+    md = compose([caption], blocks, W, H)
+    assert md == "<img>Figure 1: Sales by region</img>"
+
+
+def test_figure_without_text_or_caption() -> None:
+    md = compose([], [block(BlockKind.FIGURE, 200, 300, 1400, 800)], W, H)
+    assert md == "<img>figure</img>"
+
+
+def test_figure_with_labels_and_no_caption_uses_them() -> None:
+    lines = [line("Q1", 300, 700), line("Q2", 600, 700)]
+    md = compose(lines, [block(BlockKind.FIGURE, 200, 300, 1400, 800)], W, H)
+    assert md == "<img>Q1 Q2</img>"
+
+
+def test_title_block_is_a_heading() -> None:
+    lines = [line("Results", 100, 200, 400, h=60), *column("Body", 100, 1500, 320, 2)]
+    md = compose(lines, [block(BlockKind.TITLE, 90, 190, 410, 270)], W, H)
+    assert md.startswith("# Results\n\n")
+
+
+def test_small_title_block_is_a_second_level_heading() -> None:
+    lines = [line("Methods", 100, 200, 300), *column("Body", 100, 1500, 320, 2)]
+    md = compose(lines, [block(BlockKind.TITLE, 90, 190, 310, 240)], W, H)
+    assert md.startswith("## Methods\n\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("E = mc^2", "$$E = mc^2$$"),
+        ("The quick brown fox jumps", "The quick brown fox jumps"),
+    ],
+)
+def test_equation_block(text: str, expected: str) -> None:
+    md = compose([line(text, 300, 500)], [block(BlockKind.EQUATION, 280, 490, 1200, 540)], W, H)
+    assert md == expected
+
+
+def test_nested_duplicate_text_blocks_read_as_one() -> None:
+    lines = [
+        line("TEV/EBITDA", 200, 400),
+        line("11.9 x", 600, 400),
+        line("P/E", 200, 450),
+        line("18.6 x", 600, 450),
+    ]
+    blocks = [
+        block(BlockKind.TEXT, 190, 390, 900, 490),
+        block(BlockKind.TEXT, 195, 390, 380, 490),
+    ]
+    assert compose(lines, blocks, W, H) == "TEV/EBITDA 11.9 x\nP/E 18.6 x"
+
+
+def test_header_and_footer_blocks_stay_as_text() -> None:
+    lines = [line("ACME Corp confidential", 100, 60), *column("Body", 100, 1500, 300, 2)]
+    md = compose(lines, [block(BlockKind.HEADER, 90, 50, 600, 100)], W, H)
+    assert md.startswith("ACME Corp confidential\n\n")
+
+
+# --- no text is lost or repeated ----------------------------------------------------------
+
+_KINDS = [k for k in BlockKind if k is not BlockKind.PAGE_NUMBER]
+
+
+@st.composite
+def pages(draw: st.DrawFn) -> tuple[list[Line], list[LayoutBlock]]:
+    n = draw(st.integers(0, 40))
+    lines = []
+    for i in range(n):
+        words = draw(st.integers(1, 6))
+        text = " ".join(f"t{i}w{k}" for k in range(words))
+        x0 = draw(st.integers(0, W - 100))
+        y0 = draw(st.integers(0, H - 60))
+        w = draw(st.integers(20, 1200))
+        h = draw(st.integers(8, 90))
+        lines.append(Line(text=text, box=BBox(x0=x0, y0=y0, x1=min(W, x0 + w), y1=y0 + h)))
+    blocks = []
+    for _ in range(draw(st.integers(0, 6))):
+        x0 = draw(st.integers(0, W - 200))
+        y0 = draw(st.integers(0, H - 200))
+        blocks.append(
+            block(
+                draw(st.sampled_from(_KINDS)),
+                x0,
+                y0,
+                x0 + draw(st.integers(50, 1400)),
+                y0 + draw(st.integers(30, 1200)),
+            )
+        )
+    return lines, blocks
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pages())
+def test_every_line_appears_exactly_once(page: tuple[list[Line], list[LayoutBlock]]) -> None:
+    lines, blocks = page
+    md = compose(lines, blocks, W, H)
+    for ln in lines:
+        assert md.count(ln.text) == 1, ln.text
+    # Nothing but the input's tokens and the markup's own words.
+    tokens = set(re.findall(r"t\d+w\d+", md))
+    assert tokens == {tok for ln in lines for tok in ln.text.split()}
