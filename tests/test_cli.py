@@ -174,3 +174,39 @@ def test_stdin_and_pipe_are_quiet(docs: dict[str, Path]) -> None:
     assert proc.returncode == 0, proc.stderr
     assert b"fast path" in proc.stdout
     assert proc.stderr == b""
+
+
+def test_every_format_written_and_convert_round_trip(docs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    formats = "md,json,xml,csv,html,txt,pdf"
+    result = runner.invoke(app, ["ocr", str(docs["text"]), "-o", str(out), "--format", formats])
+    assert result.exit_code == 0, result.output
+    for suffix in (".md", ".json", ".xml", ".csv", ".html", ".txt", ".pdf"):
+        assert (out / f"text{suffix}").stat().st_size > 0, suffix
+    assert (out / "text.pdf").read_bytes().startswith(b"%PDF")
+
+    again = tmp_path / "again"
+    converted = runner.invoke(
+        app, ["convert", str(out / "text.json"), "-o", str(again), "--format", "html,md"]
+    )
+    assert converted.exit_code == 0, converted.output
+    assert (again / "text.md").read_text() == (out / "text.md").read_text()
+    assert "fast path" in (again / "text.html").read_text()
+
+
+def test_convert_errors(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"not": "a result"}')
+    result = runner.invoke(app, ["convert", str(bogus), "--format", "html"])
+    assert result.exit_code == 2
+    assert "not a docsight JSON result" in result.stderr
+    missing = runner.invoke(app, ["convert", str(tmp_path / "none.json")])
+    assert missing.exit_code == 9
+    no_source = runner.invoke(app, ["convert", str(bogus), "--format", "pdf"])
+    assert no_source.exit_code in (2, 20)
+
+
+def test_binary_format_to_stdout(docs: dict[str, Path]) -> None:
+    result = runner.invoke(app, ["ocr", str(docs["text"]), "--format", "pdf"])
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"%PDF")

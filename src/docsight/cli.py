@@ -27,7 +27,7 @@ from docsight.errors import (
     InputError,
     exit_code_for,
 )
-from docsight.formats import export, extension, parse_formats
+from docsight.formats import WRITERS, export, extension, parse_formats, write
 from docsight.models import DocumentStatus, PageResult, Result
 from docsight.pipeline import ProcessOptions, process
 from docsight.settings import TextLayerMode, get_settings
@@ -40,12 +40,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+FORMATS_HELP = "Output formats, comma-separated: " + ",".join(WRITERS)
+
 OCR_EXAMPLES = """
 Examples:
 
   docsight ocr scan.png                       # markdown to stdout
 
-  docsight ocr report.pdf --pages 1-3,7 -o out --format md,json
+  docsight ocr report.pdf --pages 1-3,7 -o out --format md,json,html,csv,pdf
 
   docsight ocr invoices/ -o out               # every document in a folder
 
@@ -82,7 +84,7 @@ def ocr(
     text_layer: Annotated[
         str | None, typer.Option(help="Use a PDF's own text: auto | always | never.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output formats: md,json.")] = "md",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMATS_HELP)] = "md",
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
     json_errors: Annotated[bool, typer.Option("--json", help="Errors as JSON on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
@@ -125,8 +127,49 @@ def ocr(
                     exit_code = exit_code or exc.exit_code
                     continue
                 exit_code = exit_code or _page_exit_code(result)
-                _emit(result, label, formats, output_dir, progress)
+                _emit(
+                    result, label, formats, output_dir, progress, source=source, password=password
+                )
         raise typer.Exit(exit_code)
+
+
+@app.command(epilog="Example:\n\n  docsight convert out/report.json --format html,csv -o out")
+def convert(
+    result_file: Annotated[Path, typer.Argument(help="A result saved with --format json.")],
+    output_dir: Annotated[
+        Path | None, typer.Option("-o", "--output-dir", help="Write outputs here.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMATS_HELP)] = "md",
+    source: Annotated[
+        Path | None, typer.Option(help="The original document (needed for --format pdf).")
+    ] = None,
+    password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    json_errors: Annotated[bool, typer.Option("--json", help="Errors as JSON on stderr.")] = False,
+) -> None:
+    """Re-export a saved JSON result to other formats without running OCR again."""
+    with _errors(json_errors):
+        formats = parse_formats(fmt)
+        if output_dir is None and len(formats) > 1:
+            raise ConfigurationError("several formats need an output folder: add -o OUTDIR")
+        if not result_file.is_file():
+            raise DocumentNotFoundError(f"{result_file}: no such file")
+        try:
+            result = Result.model_validate_json(result_file.read_bytes())
+        except ValueError as exc:
+            first = str(exc).splitlines()[0]
+            raise InputError(f"{result_file}: not a docsight JSON result ({first})") from exc
+        if "pdf" in formats and source is None:
+            raise ConfigurationError("--format pdf needs the original document: add --source")
+        with _Progress(bar=False, quiet=False, files=1) as progress:
+            _emit(
+                result,
+                str(result_file),
+                formats,
+                output_dir,
+                progress,
+                source=source,
+                password=password,
+            )
 
 
 @app.command()
@@ -180,17 +223,29 @@ def _readable(path: Path) -> bool:
 
 
 def _emit(
-    result: Result, label: str, formats: list[str], output_dir: Path | None, progress: _Progress
+    result: Result,
+    label: str,
+    formats: list[str],
+    output_dir: Path | None,
+    progress: _Progress,
+    *,
+    source: Path | bytes | None,
+    password: str | None = None,
 ) -> None:
+    settings = get_settings()
     if output_dir is None:
-        sys.stdout.write(export(result, formats[0]))
+        data = export(result, formats[0], source=source, settings=settings, password=password)
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
         sys.stdout.flush()
         return
     output_dir.mkdir(parents=True, exist_ok=True)
     stem = "stdin" if label == "stdin" else Path(label).stem
     for fmt in formats:
         target = output_dir / f"{stem}{extension(fmt)}"
-        target.write_text(export(result, fmt), encoding="utf-8")
+        write(result, fmt, target, source=source, settings=settings, password=password)
         progress.note(f"wrote {target}")
 
 

@@ -57,8 +57,8 @@ SUPPORTED_TYPES = (
     "image/gif",
 )
 
-# PDFium's loader is not thread-safe across documents.
-_PDFIUM_LOCK = threading.RLock()
+# PDFium is not thread-safe: every call into it, from any module, holds this lock.
+PDFIUM_LOCK = threading.RLock()
 
 
 def sniff_media_type(head: bytes) -> str | None:
@@ -153,7 +153,7 @@ class Document:
 
     def close(self) -> None:
         if self._pdf is not None:
-            with _PDFIUM_LOCK:
+            with PDFIUM_LOCK:
                 self._pdf.close()
             self._pdf = None
         if self._image is not None:
@@ -178,7 +178,7 @@ class Document:
     def text_layer(self, number: int) -> TextLayer | None:
         if self._pdf is None:
             return None
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             return read_text_layer(self._pdf[number - 1], self._settings.render.dpi)
 
     def render_page(self, number: int) -> PageImage:
@@ -188,7 +188,7 @@ class Document:
 
     def _render_pdf_page(self, number: int) -> PageImage:
         render = self._settings.render
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             page = self._pdf[number - 1]
             width_pt, height_pt = page.get_size()
             scale = render.dpi / 72
@@ -280,7 +280,7 @@ def _open_pdf(source: Path | bytes | None, password: str | None) -> Any:
     import pypdfium2 as pdfium
 
     try:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             return pdfium.PdfDocument(
                 str(source) if isinstance(source, Path) else source, password=password
             )

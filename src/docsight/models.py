@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -233,6 +233,27 @@ class DocumentInfo(BaseModel):
     page_count: int = Field(..., description="Pages in the source, before page selection.")
 
 
+class FieldValue(BaseModel):
+    """One extracted field (``docsight.fields``): printed text, canonical value, certainty.
+
+    ``value`` is JSON-ready (ISO dates, floats for amounts, dicts for MRZ/periods, lists for
+    parties and line items). ``valid`` is false when the value parsed but fails its validator
+    (an IBAN whose checksum fails); ``error`` then says why. ``confidence`` is calibrated on
+    real documents; ``box`` is absent when the engine gave no geometry.
+    """
+
+    name: str
+    type: str
+    value: Any = None
+    raw: str | None = None
+    confidence: float = Field(0.0, ge=0, le=1)
+    page: int | None = None
+    box: BBox | None = None
+    valid: bool = True
+    error: str | None = None
+    source: str = Field("", description="How it was found: label, table, letterhead, vlm, ...")
+
+
 class Result(BaseModel):
     """The outcome of ``process``: a document's pages and how they were made."""
 
@@ -245,6 +266,9 @@ class Result(BaseModel):
     pages: list[PageResult] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    fields: list[FieldValue] = Field(
+        default_factory=list, description="Extracted fields, when extraction was asked for."
+    )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

@@ -1,0 +1,64 @@
+"""Plain text in reading order, from the parsed blocks rather than the raw markdown.
+
+Pages are separated by a form feed, as ``pdftotext`` does, so page boundaries survive without
+any markup. The *clean* variant drops page furniture (page numbers, watermarks) for users who
+feed the text to search or an LLM and do not want "14" or "CONFIDENTIAL" in the middle of it.
+"""
+
+from __future__ import annotations
+
+from docsight.formats._common import CHECK_GLYPHS, FURNITURE, succeeded, table_grid
+from docsight.models import Block, BlockType, PageResult, Result
+
+
+def to_text(result: Result, *, clean: bool = False) -> str:
+    return "\f".join(_page_text(page, clean=clean) for page in result.pages)
+
+
+def to_clean_text(result: Result) -> str:
+    return to_text(result, clean=True)
+
+
+def _page_text(page: PageResult, *, clean: bool) -> str:
+    if not succeeded(page):
+        return ""
+    if not page.blocks:
+        # Not parsed (or nothing found): the engine's lines, else its markdown, beat nothing.
+        fallback = page.text or page.markdown
+        return fallback.strip() + "\n" if fallback.strip() else ""
+    parts = [
+        text
+        for block in page.blocks
+        if not (clean and block.type in FURNITURE)
+        if (text := block_text(block))
+    ]
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def block_text(block: Block) -> str:
+    kind = block.type
+    if kind is BlockType.LIST:
+        if block.ordered:
+            return "\n".join(f"{n}. {item}" for n, item in enumerate(block.items, start=1))
+        return "\n".join(f"- {item}" for item in block.items)
+    if kind is BlockType.TABLE and block.table is not None:
+        rows = ["\t".join(_one_line(cell) for cell in row) for row in table_grid(block.table)]
+        if block.table.caption:
+            rows.insert(0, block.table.caption)
+        return "\n".join(rows)
+    if kind is BlockType.EQUATION:
+        return block.latex if block.latex is not None else block.text
+    if kind is BlockType.IMAGE:
+        return f"[Image: {block.text}]" if block.text else "[Image]"
+    if kind is BlockType.SIGNATURE:
+        return f"[Signature: {block.text}]" if block.text else "[Signature]"
+    if kind is BlockType.CHECKBOX and block.checkbox is not None:
+        return f"{CHECK_GLYPHS[block.checkbox.state]} {block.checkbox.label}".rstrip()
+    if kind is BlockType.SEPARATOR:
+        return ""
+    return block.text
+
+
+def _one_line(text: str) -> str:
+    """A cell on one line: tabs and newlines inside it would break the row/column shape."""
+    return " ".join(text.split())
