@@ -322,6 +322,11 @@ class _Progress:
             typer.echo(message, err=True)
 
 
+from docsight.cli_vlm import register as _register_vlm  # noqa: E402
+
+_register_vlm(app)
+
+
 def main() -> None:
     app()
 

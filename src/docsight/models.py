@@ -95,9 +95,11 @@ class EngineOutput(BaseModel):
     model: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    repetition: bool = Field(False, description="The engine cut a decoding loop (VLMs).")
 
 
 # --- Structured content, parsed from the markdown (docsight.parsing) -------------------------
+
 
 class BlockType(StrEnum):
     HEADING = "heading"

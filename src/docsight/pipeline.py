@@ -149,6 +149,7 @@ class _PageRunner:
                 markdown=output.markdown,
                 lines=output.lines,
                 layout=output.blocks,
+                repetition=output.repetition,
                 warnings=warnings + output.warnings,
                 timings=timings,
             )
@@ -168,7 +169,7 @@ def _structure(page: PageResult) -> PageResult:
         tick = time.perf_counter()
         parsed = parse_markdown(page.markdown, page=page.number, lines=page.lines)
         page.blocks = parsed.blocks
-        page.repetition = parsed.repetition
+        page.repetition = page.repetition or parsed.repetition
         page.warnings.extend(f"{w.code}: {w.message}" for w in parsed.warnings)
         page.timings["parse"] = time.perf_counter() - tick
     return page

@@ -82,7 +82,7 @@ class ServerSettings(BaseModel):
     workers: int = Field(1, ge=1, description="uvicorn worker processes.")
     database_url: str = Field(
         "sqlite:///docsight-data/docsight.db",
-        description="Job store: a SQLite file by default, postgresql+psycopg://… for many replicas.",
+        description="Job store: a SQLite file by default, postgresql+psycopg://… for replicas.",
     )
     blob_dir: str = Field("docsight-data/blobs", description="Inputs and results (shared volume).")
     queue: QueueBackend = Field("inline", description="inline threads, or celery on Redis.")
@@ -166,7 +166,9 @@ class VlmSettings(BaseModel):
     max_pixels: int = Field(
         4096 * 28 * 28, gt=0, description="Large pages are scaled down (aspect kept) to this."
     )
-    batch_size: int | None = Field(None, ge=1, description="Pages per generate call; auto if unset.")
+    batch_size: int | None = Field(
+        None, ge=1, description="Pages per generate call; auto if unset."
+    )
     max_batch_size: int = Field(8, ge=1, description="Upper bound of the automatic batch size.")
     repetition_penalty: float = Field(
         1.05, ge=1.0, description="Used only for the one retry of a page that looped."

@@ -13,9 +13,12 @@ from docsight.settings import Settings
 ENGINES: dict[str, str] = {
     "rapidocr": "docsight.engines.rapid:RapidOcrEngine",
     "tesseract": "docsight.engines.tesseract:TesseractEngine",
+    "nanonets": "docsight.engines.nanonets:NanonetsEngine",
+    "openai": "docsight.engines.openai_compat:OpenAICompatEngine",
 }
 
 _instances: dict[tuple[str, str], Engine] = {}
+_ENGINE_SECTIONS = {"engine", "vlm", "openai", "models"}
 _lock = threading.Lock()
 
 
@@ -42,8 +45,12 @@ def engine_class(name: str) -> type[Engine]:
 
 
 def get_engine(name: str, settings: Settings) -> Engine:
-    """A shared engine instance for ``name`` and these engine settings (models load once)."""
-    key = (name, settings.engine.model_dump_json())
+    """A shared engine instance for ``name`` and these engine settings (models load once).
+
+    Keyed on every section an engine reads, not on render or limit settings, so a per-call
+    ``dpi`` does not reload models but a changed model path does.
+    """
+    key = (name, settings.model_dump_json(include=_ENGINE_SECTIONS))
     with _lock:
         engine = _instances.get(key)
         if engine is None:
