@@ -27,6 +27,7 @@ from docsight.errors import (
     InputError,
     exit_code_for,
 )
+from docsight.fields import extract_requested
 from docsight.formats import WRITERS, export, extension, parse_formats, write
 from docsight.models import DocumentStatus, PageResult, Result
 from docsight.pipeline import ProcessOptions, process
@@ -54,6 +55,8 @@ Examples:
   cat photo.jpg | docsight ocr - > photo.md   # read stdin
 
   docsight ocr book.pdf --text-layer never --dpi 300 --engine tesseract
+
+  docsight ocr receipt.jpg --template auto -f json    # fields on result.fields
 """
 
 
@@ -86,10 +89,20 @@ def ocr(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=FORMATS_HELP)] = "md",
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="Extract fields with a template (see: docsight templates list), or auto."
+        ),
+    ] = None,
+    fields_file: Annotated[
+        Path | None,
+        typer.Option("--fields", help="Extract the fields of a JSON/YAML template or JSON Schema."),
+    ] = None,
     json_errors: Annotated[bool, typer.Option("--json", help="Errors as JSON on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """OCR documents into Markdown (and the JSON result)."""
+    """OCR documents into Markdown, JSON, HTML, CSV, PDF..., optionally extracting fields."""
     with _errors(json_errors):
         formats = parse_formats(fmt)
         if text_layer not in (None, "auto", "always", "never"):
@@ -126,6 +139,8 @@ def ocr(
                     _report(exc, json_errors, file=label)
                     exit_code = exit_code or exc.exit_code
                     continue
+                if template is not None or fields_file is not None:
+                    extract_requested(result, template=template, fields_file=fields_file)
                 exit_code = exit_code or _page_exit_code(result)
                 _emit(
                     result, label, formats, output_dir, progress, source=source, password=password
@@ -322,9 +337,19 @@ class _Progress:
             typer.echo(message, err=True)
 
 
+from docsight.cli_server import register as _register_server  # noqa: E402
+
+_register_server(app)
+
+
 from docsight.cli_vlm import register as _register_vlm  # noqa: E402
 
 _register_vlm(app)
+
+
+from docsight.cli_fields import register as _register_fields  # noqa: E402
+
+_register_fields(app)
 
 
 def main() -> None:

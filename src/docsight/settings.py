@@ -84,7 +84,13 @@ class ServerSettings(BaseModel):
         "sqlite:///docsight-data/docsight.db",
         description="Job store: a SQLite file by default, postgresql+psycopg://… for replicas.",
     )
-    blob_dir: str = Field("docsight-data/blobs", description="Inputs and results (shared volume).")
+    blob_dir: str = Field(
+        "docsight-data/blobs",
+        description="Inputs and results: a directory (shared volume) or s3://bucket/prefix.",
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint (MinIO, Ceph); AWS when unset."
+    )
     queue: QueueBackend = Field("inline", description="inline threads, or celery on Redis.")
     inline_workers: int = Field(1, ge=1, description="Worker threads of the inline queue.")
     redis_url: str | None = Field(None, description="Celery broker and shared cache when set.")

@@ -1,0 +1,74 @@
+"""``docsight serve`` and ``docsight worker``: the service commands, added to the main CLI.
+
+Kept apart from ``cli`` so that the OCR commands work without the ``server`` extra; the
+imports happen inside the commands and a missing extra says what to install.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from docsight.settings import get_settings
+
+SERVER_EXTRA = "the service needs the server extra: pip install 'docsight[server]'"
+
+
+def _require(module: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        typer.echo(f"error: {SERVER_EXTRA}", err=True)
+        raise typer.Exit(20)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: Annotated[str | None, typer.Option(help="Bind address [server.host].")] = None,
+        port: Annotated[int | None, typer.Option(help="Port [server.port].")] = None,
+        workers: Annotated[
+            int | None, typer.Option(help="uvicorn processes [server.workers].")
+        ] = None,
+        log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    ) -> None:
+        """Run the HTTP API (jobs run in-process unless DOCSIGHT_SERVER__QUEUE=celery)."""
+        _require("uvicorn")
+        import uvicorn
+
+        server = get_settings().server
+        uvicorn.run(
+            "docsight.server.app:create_app",
+            factory=True,
+            host=host or server.host,
+            port=port or server.port,
+            workers=workers or server.workers,
+            log_level=log_level,
+            access_log=False,  # the app logs every request as JSON with its request id
+        )
+
+    @app.command()
+    def worker(
+        queues: Annotated[str, typer.Option(help="Queues to consume.")] = "cpu,gpu,webhooks",
+        concurrency: Annotated[int, typer.Option(help="Jobs run in parallel.")] = 1,
+        pool: Annotated[str, typer.Option(help="prefork | threads | solo.")] = "prefork",
+        log_level: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+        metrics_port: Annotated[int | None, typer.Option(
+            help="Serve this worker's Prometheus metrics here (solo/threads pools).")] = None,
+    ) -> None:
+        """Run a Celery worker for DOCSIGHT_SERVER__QUEUE=celery (Redis at server.redis_url)."""
+        _require("celery")
+        from docsight.server.jobs.celery_app import make_celery, serve_metrics
+
+        settings = get_settings()
+        celery = make_celery(settings)
+        if metrics_port is not None:
+            if pool == "prefork":
+                typer.echo("error: --metrics-port needs --pool solo or threads", err=True)
+                raise typer.Exit(20)
+            serve_metrics(celery, settings, metrics_port)
+        celery.worker_main([
+            "worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--pool={pool}",
+            f"--loglevel={log_level}", "--without-gossip", "--without-mingle",
+        ])

@@ -1,0 +1,1 @@
+"""Jobs: the SQL store (the truth), blob storage, the service and the queue backends."""

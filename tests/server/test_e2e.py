@@ -1,0 +1,53 @@
+"""The README session for real: ``docsight serve`` in a subprocess, the default engine, HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+SAMPLE = Path(__file__).parents[2] / "samples" / "invoice.png"
+
+
+@pytest.mark.slow
+def test_serve_submit_poll_download(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCSIGHT_")}
+    env["DOCSIGHT_SERVER__DATABASE_URL"] = f"sqlite:///{tmp_path}/db.sqlite"
+    env["DOCSIGHT_SERVER__BLOB_DIR"] = str(tmp_path / "blobs")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "docsight.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=120) as http:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.2)
+            submitted = http.post("/v1/jobs", files={"file": (SAMPLE.name, SAMPLE.read_bytes())},
+                                  data={"formats": "json,csv"})
+            assert submitted.status_code == 202
+            location = submitted.headers["Location"]
+            job = http.get(location, params={"wait": 60}).json()
+            assert job["status"] == "succeeded" and job["engine"] == "rapidocr"
+            result = http.get(f"{location}/result", params={"format": "json"}).json()
+            assert "invoice" in result["pages"][0]["markdown"].lower()
+            csv = http.get(f"{location}/result", params={"format": "csv"})
+            assert csv.status_code == 200 and csv.text.startswith("page,")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
