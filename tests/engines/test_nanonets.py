@@ -234,3 +234,20 @@ def test_settle_prefers_a_clean_retry() -> None:
     assert again.markdown == "a\nb" and "looped too" in again.warnings[0]
     plain = settle(Attempt("x", truncated=True), None, 1.05)
     assert not plain.repetition and plain.warnings[0].startswith("truncated")
+
+
+def test_fields_path_asks_the_real_engine(
+    tiny_vlm: TinyCheckpoints, settings: Settings, manager: ModelManager
+) -> None:
+    """The docext-style prompt goes through the same loading and decoding as OCR."""
+    from docsight.fields.extract import resolve_specs
+    from docsight.fields.vlm import can_prompt, extract_with
+
+    engine = NanonetsEngine(vlm_settings(settings, tiny_vlm.clean), manager)
+    assert can_prompt(engine)
+    image = page().image
+    answer = engine.ask(image, "Extract the invoice number as JSON.")
+    assert isinstance(answer, str) and answer  # the tiny model writes its scripted page
+    values = extract_with(engine, [image], resolve_specs("invoice"))
+    # The scripted page is markdown, not JSON: no value may be invented from it.
+    assert values == []

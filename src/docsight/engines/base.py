@@ -33,6 +33,7 @@ class Capabilities:
     layout: bool = False
     tables: bool = False
     gpu: bool = False
+    prompting: bool = False  # has ``ask(image, prompt) -> str`` (the VLM fields path)
 
 
 @dataclass(frozen=True)

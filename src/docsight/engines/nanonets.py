@@ -98,7 +98,7 @@ class NanonetsEngine:
     description: ClassVar[str] = (
         "Nanonets-OCR-s / OCR2-3B (Qwen2.5-VL 3B) via transformers: GPU recommended"
     )
-    capabilities: ClassVar[Capabilities] = Capabilities(tables=True, gpu=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(tables=True, gpu=True, prompting=True)
 
     def __init__(self, settings: Settings, manager: ModelManager | None = None) -> None:
         self._vlm = settings.vlm
@@ -143,6 +143,16 @@ class NanonetsEngine:
             outputs[0].timings["load"] = loaded.load_seconds
             outputs[0].timings["warmup"] = loaded.warmup_seconds
         return outputs
+
+    def ask(self, image: Any, prompt: str) -> str:
+        """Any prompt about one page (the fields path): same model, decoding and loop guard."""
+        fitted = fit_pixels(image, self._vlm.min_pixels, self.plan.max_pixels)
+        budget = self.plan.max_new_tokens
+        try:
+            with self._manager.use(self._key, self._load, self.plan.weights_bytes) as loaded:
+                return _generate(loaded, [fitted], prompt, budget, penalty=None)[0].text
+        except RuntimeError as exc:
+            raise EngineFailedError(f"generation failed: {exc}".splitlines()[0]) from exc
 
     def _batch(self, loaded: LoadedModel, images: list[Any]) -> list[EngineOutput]:
         budget = self.plan.max_new_tokens
