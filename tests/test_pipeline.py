@@ -113,3 +113,13 @@ def test_unavailable_engine_stops_the_document(settings: Settings) -> None:
 def test_document_errors_raise(settings: Settings) -> None:
     with pytest.raises(EmptyDocumentError):
         process(b"", ProcessOptions(engine="size"), settings)
+
+
+def test_engine_that_cannot_be_imported_is_unavailable(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.ENGINES, "broken", "support.no_such_module:Engine")
+    with pytest.raises(EngineUnavailableError, match="cannot be imported"):
+        process(scanned_pdf(1), ProcessOptions(engine="broken"), settings)
+    info = {i.name: i for i in registry.list_engines()}["broken"]
+    assert not info.available and "cannot be imported" in info.reason

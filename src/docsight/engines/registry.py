@@ -39,7 +39,11 @@ def engine_class(name: str) -> type[Engine]:
         choices = ", ".join(sorted(ENGINES))
         raise UnknownEngineError(f"unknown engine {name!r}; choose one of: {choices}") from None
     module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        # A broken or partial install is an unavailable engine, not a crash.
+        raise EngineUnavailableError(f"engine {name!r} cannot be imported: {exc}") from exc
     cls: type[Engine] = getattr(module, attr)
     return cls
 
@@ -73,8 +77,8 @@ def list_engines() -> list[EngineInfo]:
             infos.append(
                 EngineInfo(name, cls.description, status.available, status.reason, cls.capabilities)
             )
-        except ImportError as exc:
-            infos.append(EngineInfo(name, "", False, f"import failed: {exc}", Capabilities()))
+        except EngineUnavailableError as exc:
+            infos.append(EngineInfo(name, "", False, exc.message, Capabilities()))
     return infos
 
 
