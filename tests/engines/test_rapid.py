@@ -1,0 +1,153 @@
+"""The RapidOCR engine on synthetic pages drawn with PIL, plus its pure word/order helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+from docsight.engines._rapid_pipeline import Char, RawLine, Tuning
+from docsight.engines._rapid_words import compose_plain, split_words, to_line
+from docsight.engines.base import Engine, PageImage
+from docsight.engines.rapid import RapidOcrEngine
+from docsight.models import BBox, Line
+from docsight.settings import EngineSettings, Settings
+
+LINES = [
+    "Invoice number 4711 dated 12 March 2024",
+    "The quick brown fox jumps over the lazy dog.",
+    "Total amount due: 1,234.56 EUR",
+    "Payment within thirty days of receipt.",
+]
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if DEJAVU.is_file():
+        return ImageFont.truetype(str(DEJAVU), size)
+    return ImageFont.load_default(size=size)
+
+
+def _page(scale: float = 1.0) -> PageImage:
+    """A 300-dpi-like strip of a page (``scale`` < 1 mimics a low-resolution scan)."""
+    size = (round(2000 * scale), round(900 * scale))
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(round(48 * scale))
+    for i, text in enumerate(LINES):
+        draw.text((round(150 * scale), round((120 + i * 170) * scale)), text, "black", font)
+    return PageImage(image=image, number=1, dpi=300 * scale)
+
+
+def _cer(truth: str, hypothesis: str) -> float:
+    truth, hypothesis = " ".join(truth.split()), " ".join(hypothesis.split())
+    return Levenshtein.distance(truth, hypothesis) / len(truth)
+
+
+@pytest.fixture(scope="module")
+def engine() -> RapidOcrEngine:
+    status = RapidOcrEngine.availability()
+    if not status.available:
+        pytest.skip(status.reason)
+    settings = Settings(engine=EngineSettings(threads=2, use_layout=False))
+    return RapidOcrEngine(settings)
+
+
+def test_availability_checks_modules_only() -> None:
+    status = RapidOcrEngine.availability()
+    assert status.available, status.reason
+
+
+@pytest.mark.slow
+def test_satisfies_the_engine_protocol(engine: RapidOcrEngine) -> None:
+    assert isinstance(engine, Engine)
+    assert engine.model is not None
+    assert engine.model.startswith("PP-OCR")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scale", [1.0, 0.35])
+def test_recognises_synthetic_page(engine: RapidOcrEngine, scale: float) -> None:
+    page = _page(scale)
+    out = engine.recognize(page)
+    text = "\n".join(line.text for line in out.lines)
+    assert _cer("\n".join(LINES), text) < 0.05, text
+    assert _cer("\n".join(LINES), out.markdown) < 0.05, out.markdown
+    assert out.model == engine.model
+    assert out.timings["total"] > 0
+
+
+@pytest.mark.slow
+def test_geometry_is_in_page_pixels_and_reading_order(engine: RapidOcrEngine) -> None:
+    page = _page()
+    width, height = page.image.size
+    out = engine.recognize(page)
+    assert len(out.lines) == len(LINES)
+    tops = [line.box.y0 for line in out.lines]
+    assert tops == sorted(tops)
+    for line in out.lines:
+        box = line.box
+        assert 0 <= box.x0 < box.x1 <= width and 0 <= box.y0 < box.y1 <= height
+        assert line.confidence is not None and 0 <= line.confidence <= 1
+        assert [w.text for w in line.words] == line.text.split()
+        lefts = [w.box.x0 for w in line.words]
+        assert lefts == sorted(lefts)
+        for word in line.words:
+            assert word.confidence is not None and 0 <= word.confidence <= 1
+            # Word extents are estimated from character columns: allow a little slack.
+            assert box.x0 - 2 <= word.box.x0 < word.box.x1 <= box.x1 + 2
+            assert box.y0 - 2 <= word.box.y0 < word.box.y1 <= box.y1 + 2
+    # "Invoice" is drawn from x=150; its box must start near there, not at the line's end.
+    first = out.lines[0].words[0]
+    assert first.text == "Invoice"
+    assert abs(first.box.x0 - 150) < 25
+
+
+@pytest.mark.slow
+def test_blank_page_gives_no_lines(engine: RapidOcrEngine) -> None:
+    page = PageImage(image=Image.new("RGB", (800, 600), "white"), number=1, dpi=200)
+    out = engine.recognize(page)
+    assert out.lines == []
+    assert out.markdown == ""
+
+
+def _raw(text: str, xs: list[float], ink: str) -> RawLine:
+    quad = np.array([[0, 0], [len(ink), 0], [len(ink), 20], [0, 20]], dtype=np.float32)
+    chars = [Char(t, x, 0.9) for t, x in zip(text, xs, strict=True)]
+    profile = np.array([c == "1" for c in ink])
+    return RawLine(quad, 0.9, 20, chars, ink=profile, ink_height=20)
+
+
+def test_split_words_breaks_at_wide_blank_gaps_only() -> None:
+    #      T    O    T    :        (a wide blank run between the second T and the colon)
+    ink = "11111011111011111" + "0" * 12 + "111"
+    line = _raw("TOT:", [2, 8, 14, 30], ink)
+    words = split_words(line, Tuning().space_gap)
+    assert ["".join(c.text for c in w) for w in words] == ["TOT", ":"]
+
+
+def test_split_words_keeps_decoded_spaces() -> None:
+    line = _raw("a b", [1, 3, 5], "1111111")
+    assert ["".join(c.text for c in w) for w in split_words(line, 0.3)] == ["a", "b"]
+
+
+def test_to_line_maps_word_boxes_onto_the_quad() -> None:
+    ink = "1" * 9 + "0" + "1" * 9 + "0" + "1" * 10 + "0" * 40 + "1" * 30
+    line = _raw("abcd", [5, 15, 25, 85], ink)
+    out = to_line(line, split_words(line, 0.3), 1000, 1000)
+    assert out.text == "abc d"
+    assert out.words[0].box.x1 <= out.words[1].box.x0
+    assert out.box == BBox(x0=0, y0=0, x1=100, y1=20)
+
+
+def test_compose_plain_orders_rows_then_columns() -> None:
+    def line(text: str, x0: float, y0: float) -> Line:
+        return Line(text=text, box=BBox(x0=x0, y0=y0, x1=x0 + 80, y1=y0 + 20))
+
+    lines = [line("9.00", 300, 102), line("TOTAL", 10, 100), line("Shop", 10, 10)]
+    ordered, markdown = compose_plain(lines)
+    assert [ln.text for ln in ordered] == ["Shop", "TOTAL", "9.00"]
+    assert markdown == "Shop\n\nTOTAL 9.00"
