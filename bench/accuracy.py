@@ -3,8 +3,8 @@
     python bench/accuracy.py [DATA_DIR] [--engines rapidocr,tesseract] [--limit N] [--json OUT]
 
 DATA_DIR defaults to ../shared/data from the project root. Each docsight engine reads every
-document through the library (``docsight.pipeline.process``) and is scored on the plain text of
-its lines (markup does not count). The baseline ``tesseract-cli`` is Debian's ``tesseract``
+document through the library (``docsight.pipeline.process``) and is scored on its plain text
+in reading order (``docsight.formats.to_text``: the parsed blocks, tags and markup removed). The baseline ``tesseract-cli`` is Debian's ``tesseract``
 run by this script. Metrics (see metrics.py):
 
 - tesseract_test: CER and WER per page (phototest, eurotext, two UNLV scans), and the
@@ -144,6 +144,7 @@ def run_cli(path: Path) -> str:
 def docsight_reader(name: str) -> Callable[[Path], str]:
     """A function reading a document with engine ``name`` through the pipeline."""
     from docsight.engines.registry import get_engine
+    from docsight.formats import to_text
     from docsight.pipeline import ProcessOptions, process
     from docsight.settings import Settings
 
@@ -156,7 +157,7 @@ def docsight_reader(name: str) -> Callable[[Path], str]:
         errors = [p.error.message for p in result.pages if p.error is not None]
         if errors:
             raise RuntimeError("; ".join(errors))
-        return "\n".join(page.text for page in result.pages)
+        return to_text(result)
 
     return read
 

@@ -53,12 +53,31 @@ def _cycle_at(lines: list[str], start: int) -> tuple[int, int] | None:
     return None
 
 
+def _may_loop(line: str) -> bool:
+    """Cheap pre-check: a phrase repeated 8 times repeats each of its words 8 times too.
+
+    Skipping the backtracking regex on ordinary lines keeps parsing at text-layer speed.
+    """
+    words = line.split()
+    if len(words) < 8:
+        return any(len(word) >= 24 for word in words)
+    counts: dict[str, int] = {}
+    for word in words:
+        counts[word] = counts.get(word, 0) + 1
+        if counts[word] >= 8:
+            return True
+    return any(len(word) >= 24 for word in words)
+
+
 def _is_ruling(group: list[str]) -> bool:
     """Blank or punctuation-only lines (rules, dot leaders) legitimately repeat."""
     return not any(ch.isalnum() for line in group for ch in line)
 
 
 def _collapse_phrase(line: str) -> str:
+    if not _may_loop(line):
+        return line
+
     def keep_one(match: re.Match[str]) -> str:
         phrase = match.group(1)
         return phrase if any(ch.isalnum() for ch in phrase) else match.group(0)
