@@ -4,7 +4,8 @@
 
 DATA_DIR defaults to ../shared/data from the project root. Each docsight engine reads every
 document through the library (``docsight.pipeline.process``) and is scored on its plain text
-in reading order (``docsight.formats.to_text``: the parsed blocks, tags and markup removed). The baseline ``tesseract-cli`` is Debian's ``tesseract``
+in reading order (``docsight.formats.to_text``: the parsed blocks, tags and markup removed).
+The baseline ``tesseract-cli`` is Debian's ``tesseract``
 run by this script. Metrics (see metrics.py):
 
 - tesseract_test: CER and WER per page (phototest, eurotext, two UNLV scans), and the
@@ -322,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         "# docsight engines: docsight.pipeline.process(path, ProcessOptions(engine=NAME),"
-        " Settings()); text = page lines joined by newlines;"
+        " Settings()); text = docsight.formats.to_text(result), reading order;"
         " s/page = wall time of process() (model preloaded)"
     )
     print(render(table(scores, engines), engines))

@@ -195,11 +195,19 @@ class Orderer(Generic[T]):
                 right.append(item)
         if not left or not right or not self._columns(left, right, width):
             return None
+        # A crosser with column text beside it on both sides is set into the columns (a picture
+        # between them, its caption): it doesn't end the columns; it is read after them.
+        insets = {
+            idx
+            for idx in crossers
+            if self._beside(self.box(items[idx]), left, right=False)
+            and self._beside(self.box(items[idx]), right, right=True)
+        }
         # Bands: runs of non-crossing items between separators, in vertical order.
         ordered = sorted(range(len(items)), key=lambda i: (self.box(items[i]).y0, i))
         groups: list[tuple[bool, list[T]]] = []
         for idx in ordered:
-            is_sep = idx in crossers
+            is_sep = idx in crossers and idx not in insets
             if groups and groups[-1][0] == is_sep:
                 groups[-1][1].append(items[idx])
             else:
@@ -210,17 +218,29 @@ class Orderer(Generic[T]):
             if is_sep:
                 parts.append(members)
                 continue
+            inset_ids = {id(items[i]) for i in insets}
+            inner = [m for m in members if id(m) in inset_ids]
+            members = [m for m in members if id(m) not in inset_ids]
             lhs = [m for m in members if self.box(m).cx < mid]
             rhs = [m for m in members if self.box(m).cx >= mid]
             if lhs and rhs:
                 overlap += max(
                     0.0, _extent_overlap([self.box(m) for m in lhs], [self.box(m) for m in rhs])
                 )
-            parts.extend(p for p in (lhs, rhs) if p)
+            parts.extend(p for p in (lhs, rhs, inner) if p)
         # Side by side for at least a couple of lines somewhere, or it isn't a column layout.
         if overlap < 1.5 * self.line_height:
             return None
         return parts
+
+    def _beside(self, box: Box, side: list[T], *, right: bool) -> bool:
+        """Whether an item of ``side`` sits level with ``box``, clear of it on that side."""
+        for item in side:
+            b = self.box(item)
+            clear = b.x0 >= box.x1 - _PAD if right else b.x1 <= box.x0 + _PAD
+            if clear and y_overlap(b, box) >= min(self.line_height, 0.5 * box.h):
+                return True
+        return False
 
     def _columns(self, left: list[T], right: list[T], width: float) -> bool:
         """Tell columns (read one after the other) from label/value or item/amount pairs.

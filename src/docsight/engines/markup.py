@@ -19,6 +19,7 @@ How a page is put together:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -34,8 +35,12 @@ from docsight.models import BlockKind, LayoutBlock, Line
 # specific one (a title or formula inside a text block, a text column under a loose figure box).
 _CLAIMS_FIRST = BlockKind.TABLE
 _CAPTION_START = re.compile(r"^(?:fig(?:ure)?|chart|graph|photo|image|plate|exhibit|map)\b", re.I)
+# Share of the page height at the top and bottom where running headers and footers sit.
+_MARGIN = 0.12
 # Inside a figure, this much text is more likely a mislabelled text region than chart labels.
 _FIGURE_TEXT_LIMIT = 300
+# A word for telling running text from labels: two letters or more.
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
 @dataclass
@@ -68,6 +73,19 @@ def _inside(line: Box, block: Box) -> float:
     h = min(line.y1, block.y1) - max(line.y0, block.y0)
     area = max(line.w, 1e-6) * max(line.h, 1e-6)
     return max(0.0, w) * max(0.0, h) / area
+
+
+def _claims(line: Line | Box, block: Box) -> bool:
+    """Whether a block holds a line: most of its area, or its middle, sticking out of it little.
+
+    Engines pad line boxes above and below the ink while layout boxes hug it, so a line of a
+    tight one-line block (a footer, a heading) may have half its box outside that block.
+    """
+    lb = line if isinstance(line, Box) else _box(line)
+    if _inside(lb, block) >= 0.5:
+        return True
+    overhang = max(block.x0 - lb.x0, lb.x1 - block.x1)
+    return block.y0 <= lb.cy <= block.y1 and block.x0 <= lb.cx <= block.x1 and overhang <= lb.h
 
 
 def _dedupe(blocks: list[LayoutBlock]) -> list[LayoutBlock]:
@@ -118,8 +136,7 @@ def _assign(lines: list[Line], blocks: list[LayoutBlock]) -> tuple[list[list[Lin
         lb = _box(line)
         best: tuple[bool, float, int] | None = None
         for i, block in enumerate(blocks):
-            share = _inside(lb, _box(block))
-            if share < 0.5:
+            if not _claims(lb, _box(block)):
                 continue
             key = (block.kind is _CLAIMS_FIRST, -_box(block).w * _box(block).h, i)
             if best is None or key > best:
@@ -155,6 +172,17 @@ def _pair_captions(units: list[_Unit], page_height: int) -> list[_Unit]:
     return kept
 
 
+def _reads_as_prose(rows: list[Row]) -> bool:
+    """Lines of sentences: two or more lines of five or more words hold most of the text.
+
+    Chart labels are short and scattered (axis ticks, legend entries, one title); a paragraph
+    the layout model took for a picture is lines of running words.
+    """
+    wordy = [r for r in rows if r.segments == 1 and len(_WORDS.findall(r.text)) >= 5]
+    total = sum(len(r.text) for r in rows)
+    return len(wordy) >= 2 and sum(len(r.text) for r in wordy) >= 0.6 * total
+
+
 def _reads_like_caption(lines: list[Line]) -> bool:
     """Short, or opening like one (``Figure 2``): layout models also call body text a caption."""
     text = " ".join(ln.text.strip() for ln in sorted(lines, key=lambda ln: ln.box.y0))
@@ -181,9 +209,20 @@ class _Composer:
         )
 
     def compose(self, units: list[_Unit]) -> str:
+        # Running headers and footers the layout model found in the margins frame the page:
+        # read them first and last, not as lines of whichever column they happen to sit under.
+        top = [u for u in units if u.kind is BlockKind.HEADER and u.box.y1 <= _MARGIN * self.height]
+        bottom = [
+            u
+            for u in units
+            if u.kind is BlockKind.FOOTER and u.box.y0 >= (1 - _MARGIN) * self.height
+        ]
+        framing = {id(u) for u in top + bottom}
+        body = [u for u in units if id(u) not in framing]
         parts: list[str] = []
-        for leaf in self.orderer().order(units):
-            parts.extend(self.render_leaf(leaf))
+        for group in (top, body, bottom):
+            for leaf in self.orderer().order(group):
+                parts.extend(self.render_leaf(leaf))
         return "\n\n".join(p for p in parts if p.strip())
 
     def render_leaf(self, leaf: list[list[_Unit]]) -> list[str]:
@@ -235,16 +274,27 @@ class _Composer:
 
     def render_figure(self, unit: _Unit) -> list[str]:
         caption = " ".join(r.text for r in self.rows(unit.caption)) if unit.caption else ""
-        inner = " ".join(r.text for r in self.rows(unit.lines)) if unit.lines else ""
+        rows = self.rows(unit.lines) if unit.lines else []
+        inner = " ".join(r.text for r in rows)
         if _renders_as_table(unit):
             body = [render_table(unit.lines)]
-        elif len(inner) > _FIGURE_TEXT_LIMIT:
-            # That much text in a "picture" is a text region the layout model mislabelled.
+        elif len(inner) > _FIGURE_TEXT_LIMIT or _reads_as_prose(rows):
+            # That much text, or lines of sentences, in a "picture" is a text region the
+            # layout model mislabelled.
             body = self.render_text(unit.lines)
         else:
             body = []
         if body:
-            return [f"<img>{caption}</img>", *body] if caption else body
+            # Not a picture after all, so its caption is no picture's caption: plain text,
+            # above or below the rest as it sits on the page.
+            if not unit.caption:
+                return body
+            text = self.render_text(unit.caption)
+            above = (
+                _union([_box(ln) for ln in unit.caption]).cy
+                < _union([_box(ln) for ln in unit.lines]).cy
+            )
+            return [*text, *body] if above else [*body, *text]
         if caption and inner:
             return [f"<img>{caption} ({inner})</img>"]
         return [f"<img>{caption or inner or 'figure'}</img>"]
@@ -271,8 +321,17 @@ class _Composer:
 
 def _row(lines: list[Line]) -> Row:
     ordered = sorted(lines, key=lambda ln: ln.box.x0)
-    text = " ".join(escape(ln.text.strip(), quote=False) for ln in ordered)
+    text = " ".join(_escape_markdown(ln.text.strip()) for ln in ordered)
     return Row(text=text, box=_union([_box(ln) for ln in ordered]), segments=len(ordered))
+
+
+def _escape_markdown(text: str) -> str:
+    """Keep engine text from reading as HTML: only ``<`` and ``>`` need it in markdown.
+
+    An ``&`` stays as printed (``AT&T``); the parser unescapes entities either way. Table
+    cells, being HTML, get full escaping where they are rendered.
+    """
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: int) -> str:
@@ -280,13 +339,19 @@ def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: in
     lines = [ln for ln in lines if ln.text.strip()]
     blocks = _dedupe(blocks)
     claimed, free = _assign(lines, blocks)
+    composer = _Composer(lines, width, height)
     numbers = find_page_numbers(
-        [ln for ln, kind in _with_kinds(claimed, free, blocks) if kind not in _STRUCTURED],
-        height,
+        _number_candidates(claimed, free, blocks, composer.body_height), height
     )
     units: list[_Unit] = []
     for block, members in zip(blocks, claimed, strict=True):
         kept = [ln for ln in members if id(ln) not in numbers]
+        if block.kind is BlockKind.TABLE or (block.kind is BlockKind.FIGURE and kept):
+            tables, spill = _bound_tables(block.kind, kept, composer.body_height)
+            if tables:
+                units.extend(_Unit(block.kind, _union([_box(ln) for ln in t]), t) for t in tables)
+                free.extend(spill)
+                continue
         if kept or block.kind is BlockKind.FIGURE:
             # Text blocks are placed by their text (layout boxes are loose and may cover an
             # empty banner); a figure or table by its region, which is what it shows.
@@ -300,10 +365,69 @@ def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: in
                 _Unit(BlockKind.PAGE_NUMBER, _box(line), [line], page_number=numbers[id(line)])
             )
     units.extend(_Unit(None, _box(ln), [ln]) for ln in free if id(ln) not in numbers)
-    composer = _Composer(lines, width, height)
     units = _absorb_header_rows(units, composer.body_height)
     units = _pair_captions(units, height)
     return composer.compose(units)
+
+
+def _bound_tables(
+    kind: BlockKind, lines: list[Line], line_height: float
+) -> tuple[list[list[Line]], list[Line]]:
+    """Split a table (or table-like figure) block's lines at wide vertical gaps.
+
+    Layout models stretch a table's box down the page over the notes and totals under it.
+    Rows further apart than a few lines (and than the table's own row spacing) are another
+    piece; the pieces that make a grid are tables, the rest is returned as loose lines. Two
+    empty lists when the block doesn't split or no piece is a table: keep it whole.
+    """
+    rows = table_rows(lines)
+    if len(rows) < 2:
+        return [], []
+    spans = [(min(ln.box.y0 for ln in r), max(ln.box.y1 for ln in r)) for r in rows]
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(spans)]
+    typical = median([g for g in gaps if g > 0] or [0.0])
+    wide = max(3.0 * line_height, 3.0 * typical)
+    pieces: list[list[Line]] = [list(rows[0])]
+    bottom = spans[0][1]
+    for row, (top, low) in zip(rows[1:], spans[1:], strict=True):
+        if top - bottom > wide:
+            pieces.append([])
+        pieces[-1].extend(row)
+        bottom = max(bottom, low)
+    if len(pieces) == 1:
+        return [], []
+    tables = [
+        p for p in pieces if _renders_as_table(_Unit(kind, _union([_box(ln) for ln in p]), p))
+    ]
+    if not tables:
+        return [], []
+    table_ids = {id(ln) for t in tables for ln in t}
+    return tables, [ln for ln in lines if id(ln) not in table_ids]
+
+
+def _number_candidates(
+    claimed: list[list[Line]], free: list[Line], blocks: list[LayoutBlock], line_height: float
+) -> list[Line]:
+    """Lines that may be page numbers.
+
+    Not a formula's indices, nor a chart's axis labels; but a line alone at the foot or head
+    of a figure box, several lines away from the rest of its text, is a page number the
+    layout model's box swept up (they stretch figure and table boxes to the page edge).
+    """
+    out = list(free)
+    for block, members in zip(blocks, claimed, strict=True):
+        if block.kind is BlockKind.EQUATION:
+            continue
+        if block.kind is not BlockKind.FIGURE:
+            out.extend(members)
+            continue
+        for ln in members:
+            b = _box(ln)
+            if all(
+                _vertical_distance(b, _box(o)) > 3 * line_height for o in members if o is not ln
+            ):
+                out.append(ln)
+    return out
 
 
 def _renders_as_table(unit: _Unit) -> bool:
@@ -363,20 +487,6 @@ def _absorb_header_rows(units: list[_Unit], line_height: float) -> list[_Unit]:
         table.lines, table.box = merged.lines, merged.box
         absorbed.update(id(u) for u in above)
     return [u for u in units if id(u) not in absorbed]
-
-
-# Lines in these never become page numbers (a chart's axis labels, a formula's indices); a
-# table may still hold one, since layout models often stretch a table up to the page number.
-_STRUCTURED = (BlockKind.FIGURE, BlockKind.EQUATION)
-
-
-def _with_kinds(
-    claimed: list[list[Line]], free: list[Line], blocks: list[LayoutBlock]
-) -> list[tuple[Line, BlockKind | None]]:
-    pairs: list[tuple[Line, BlockKind | None]] = [(ln, None) for ln in free]
-    for block, members in zip(blocks, claimed, strict=True):
-        pairs.extend((ln, block.kind) for ln in members)
-    return pairs
 
 
 __all__ = ["compose"]
