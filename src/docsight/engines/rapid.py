@@ -65,6 +65,8 @@ def _retune_session(wrapper: Any, threads: int) -> None:
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     wrapper.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
