@@ -117,6 +117,41 @@ def test_side_panel_of_figures_is_read_before_the_text_beside_it() -> None:
     assert md.index("7%") < md.index(text[0].text)
 
 
+def test_figure_set_between_two_columns_does_not_break_them() -> None:
+    # A picture bridging the gutter with text beside it on both sides (the columns narrow
+    # around it): each column is still read top to bottom, the picture after them.
+    left = [
+        *column("Left top", 100, 780, 300, 4),
+        *column("Left beside", 100, 400, 460, 8),
+        *column("Left foot", 100, 780, 800, 4),
+    ]
+    right = [
+        *column("Right top", 880, 1560, 300, 4),
+        *column("Right beside", 1200, 1560, 460, 8),
+        *column("Right foot", 880, 1560, 800, 4),
+    ]
+    caption = line("Roofs restored after the war", 500, 740, 1100)
+    blocks = [
+        block(BlockKind.FIGURE, 450, 470, 1150, 730),
+        block(BlockKind.CAPTION, 490, 735, 1110, 775),
+    ]
+    md = compose([*right, caption, *left], blocks, W, H)
+    positions = [md.index(ln.text) for ln in left + right]
+    assert positions == sorted(positions)
+    assert md.endswith("<img>Roofs restored after the war</img>")
+
+
+def test_footer_block_in_the_bottom_margin_is_read_last() -> None:
+    left = column("Left", 100, 780, 300, 40)
+    right = column("Right", 880, 1560, 300, 40)
+    # Line boxes padded beyond the tight footer block: still the footer's.
+    footer = line("TRAVEL & LEISURE SEPTEMBER 1993", 100, 2120, 700, h=44)
+    blocks = [block(BlockKind.FOOTER, 110, 2130, 690, 2156)]
+    md = compose([*left, *right, footer], blocks, W, H)
+    assert md.endswith(footer.text)
+    assert md.index(left[-1].text) < md.index(right[0].text)
+
+
 def test_page_header_above_two_columns_comes_first() -> None:
     header = [line("ACME Research", 100, 60), line("January 28, 2014", 1200, 60)]
     left = column("Left", 100, 780, 300, 8)
@@ -144,6 +179,27 @@ def test_dehyphenates_wrapped_words() -> None:
     assert compose(lines, [], W, H) == "This sentence has a long example of wrapping across lines."
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        # A soft hyphen inside one word, also at a sentence start: taken back.
+        ("the city historian Pro-", "fessor Ivo was there", "the city historian Professor Ivo"),
+        # Compounds: already hyphenated, continued by a hyphenated word, or an acronym.
+        ("his then-four-", "year-old son was there", "his then-four-year-old son"),
+        ("for his four-", "year-old son was there", "for his four-year-old son"),
+        ("the rise in COVID-", "related cases was there", "the rise in COVID-related cases"),
+        # An uppercase continuation is not a broken word either.
+        ("the old Greco-", "Roman city was there", "the old Greco-Roman city"),
+    ],
+)
+def test_dehyphenation_keeps_likely_compounds(first: str, second: str, expected: str) -> None:
+    lines = [
+        line(f"A long sentence of running text ends with {first}", 100, 300, 1500),
+        line(second, 100, 340, 700),
+    ]
+    assert expected in compose(lines, [], W, H)
+
+
 def test_large_line_without_layout_is_a_heading() -> None:
     lines = [
         line("Annual Report", 100, 200, 700, h=80),
@@ -164,7 +220,22 @@ def test_empty_page() -> None:
 def test_text_is_escaped() -> None:
     md = compose([line("<script>alert('x')</script> & more", 100, 500)], [], W, H)
     assert "<script>" not in md
-    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; more" in md
+    # Only what could turn into HTML is escaped in markdown; an ampersand stays as printed.
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; & more" in md
+
+
+def test_ampersand_is_escaped_only_inside_tables() -> None:
+    lines = [
+        line("Terms & conditions apply to AT&T orders", 100, 200, 900),
+        *[
+            line(t, 100 + c * 500, 400 + r * 50)
+            for r, cells in enumerate([("Item", "Price"), ("Salt & pepper", "2.10"), ("Tea", "3")])
+            for c, t in enumerate(cells)
+        ],
+    ]
+    md = compose(lines, [block(BlockKind.TABLE, 80, 380, 1400, 560)], W, H)
+    assert md.startswith("Terms & conditions apply to AT&T orders\n\n<table>")
+    assert "<td>Salt &amp; pepper</td>" in md
 
 
 # --- page numbers --------------------------------------------------------------------------
@@ -336,6 +407,123 @@ def test_borderless_table_taken_for_a_figure_is_a_table() -> None:
     ]
     md = compose(lines, [block(BlockKind.FIGURE, 80, 380, 1400, 820)], W, H)
     assert md.startswith("<table>") and md.count("<tr>") == 8
+
+
+def _invoice_page() -> tuple[list[Line], list[LayoutBlock]]:
+    """The shipped invoice sample's geometry: the layout model saw no table, only a figure box
+    from above the item table to the foot of the page, and took the note above it for a caption.
+    """
+    note = [
+        line(
+            "Thank you for your order. The items below were delivered on 12 March", 128, 635, 1047
+        ),
+        line(
+            "to the address above. Please quote the invoice number with your payment.",
+            128,
+            678,
+            1029,
+        ),
+    ]
+    # Cells as the engine boxed them: (text, x0, x1), rows 64 px apart, 40 px high.
+    rows = [
+        [("Description", 146, 297), ("Qty", 762, 825)],
+        [("Recycled copy paper", 144, 551), ("4", 766, 796)],
+        [("Ballpoint pens", 146, 517), ("2", 766, 796)],
+        [("Lever arch files", 146, 456), ("10", 769, 811)],
+        [("Desk organiser", 148, 447), ("1", 766, 796)],
+    ]
+    prices = [("Unit price", "Amount"), ("18.50", "74.00"), ("9.90", "19.80")]
+    prices += [("2.35", "23.50"), ("27.00", "27.00")]
+    for cells, (unit, amount) in zip(rows, prices, strict=True):
+        cells.append((unit, 964, 964 + 13 * len(unit)))
+        cells.append((amount, 1205, 1205 + 14 * len(amount)))
+    table = [
+        line(t, x0, 815 + r * 64, x1, h=40) for r, cells in enumerate(rows) for t, x0, x1 in cells
+    ]
+    totals = [
+        line(t, x0, 1155 + r * 48, x1, h=40)
+        for r, cells in enumerate(
+            [
+                [("Subtotal", 953, 1074), ("144.30", 1324, 1427)],
+                [("VAT 20%", 953, 1079), ("28.86", 1321, 1411)],
+                [("Total due (GBP)", 955, 1164), ("173.16", 1324, 1427)],
+            ]
+        )
+        for t, x0, x1 in cells
+    ]
+    notes = [
+        line("Payment: bank transfer to IBAN GB82 WEST 1234 5698 7654 32", 135, 1496, 901),
+        line("Terms: 30 days net. Late payments incur 2% interest per month.", 135, 1540, 899),
+    ]
+    folio = line("1/1", 807, 2195, 856, h=39)
+    head = [
+        line("INVOICE", 121, 144, 391, h=75),
+        line("Northwind Office Supplies Ltd.", 124, 247, 553, h=48),
+        line("12 Harbour Street, Bristol BS1 4DJ, United Kingdom", 126, 292, 748, h=41),
+        line("VAT GB 123 4567 89 billing@northwind.example", 126, 333, 728, h=42),
+        line("Bill to:", 126, 452, 222, h=41),
+        line("Ada Lovelace, Analytical Engines plc", 126, 493, 580, h=41),
+        line("4 Marylebone Road, London NW1 5LR", 128, 532, 598, h=41),
+        line("Invoice no.", 1038, 148, 1178, h=32),
+        line("INV-2024-0117", 1245, 142, 1436, h=38),
+        line("Invoice date", 1036, 190, 1198, h=38),
+        line("14 March 2024", 1247, 187, 1438, h=39),
+        line("Due date", 1036, 233, 1162, h=39),
+        line("13 April 2024", 1247, 231, 1420, h=39),
+    ]
+    blocks = [
+        block(BlockKind.TITLE, 136, 158, 380, 212),
+        block(BlockKind.TEXT, 131, 258, 745, 370),
+        block(BlockKind.TEXT, 131, 460, 594, 567),
+        block(BlockKind.FIGURE, 27, 544, 1652, 2339),
+        block(BlockKind.CAPTION, 134, 647, 1040, 714),
+    ]
+    return [*head, *note, *table, *totals, *notes, folio], blocks
+
+
+def test_note_taken_for_a_caption_of_a_table_stays_a_paragraph() -> None:
+    lines, blocks = _invoice_page()
+    md = compose(lines, blocks, W, H)
+    assert "<img>" not in md
+    assert "\n\nThank you for your order. The items below" in md
+    assert md.index("Thank you") < md.index("<table>")
+
+
+def test_values_beside_their_labels_are_not_a_column() -> None:
+    # Dates as long as a text column's lines, each level with its label: a form, not columns.
+    lines, blocks = _invoice_page()
+    md = compose(lines, blocks, W, H)
+    assert "Invoice date 14 March 2024\nDue date 13 April 2024" in md
+
+
+def test_table_ends_at_a_wide_gap_and_leaves_out_the_page_number() -> None:
+    lines, blocks = _invoice_page()
+    md = compose(lines, blocks, W, H)
+    table = md[md.index("<table>") : md.index("</table>")]
+    assert "Desk organiser" in table and "144.30" in table
+    assert "Payment" not in table and "Terms" not in table and "1/1" not in table
+    # Two labelled lines are two fields, not one wrapped sentence.
+    assert "7654 32\nTerms: 30 days" in md
+    assert md.endswith("<page_number>1/1</page_number>")
+
+
+def test_table_block_stretched_over_notes_keeps_only_the_grid() -> None:
+    grid = _grid_lines(400)
+    notes = [line("All prices include delivery to the door of the customer.", 100, 900, 1200)]
+    md = compose([*grid, *notes], [block(BlockKind.TABLE, 50, 380, 1600, 1000)], W, H)
+    assert md.endswith("</table>\n\nAll prices include delivery to the door of the customer.")
+
+
+def test_sentences_in_a_figure_box_are_a_paragraph() -> None:
+    lines = [
+        line("The harbour was rebuilt in the spring and opened to", 300, 500, 1200),
+        line("ships again in May, after two years of repairs.", 300, 540, 1100),
+    ]
+    md = compose(lines, [block(BlockKind.FIGURE, 250, 450, 1300, 620)], W, H)
+    assert md == (
+        "The harbour was rebuilt in the spring and opened to ships again in May, after two "
+        "years of repairs."
+    )
 
 
 # --- figures, titles, equations -----------------------------------------------------------

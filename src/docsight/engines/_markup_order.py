@@ -6,9 +6,12 @@ gaps of several blank lines across its whole width (under a page header, above a
 footer), then vertically at a gutter. A gutter may be bridged by a few items (a title over two
 columns, a wide figure or table) as long as it is still much emptier than the columns beside
 it; those items become separators that cut the region into bands, each read left column, then
-right column. A gutter only counts when the sides read like columns: both like text (lines of a
-dozen characters or more, or a table/figure), or one like text beside a panel whose rows don't
-pair off with it. That keeps receipts (items | amounts) and forms (label | value) in row order.
+right column. One with column text level with it on both sides (a picture set between the
+columns, its caption) cuts nothing and is read after those columns. A gutter only counts when
+the sides read like columns: both like text (lines of a dozen characters or more, or a
+table/figure) unless one is a narrow strip of short values level with the other's lines, or one
+like text beside a panel whose rows don't pair off with it. That keeps receipts (items |
+amounts) and forms (label | value) in row order.
 """
 
 from __future__ import annotations
@@ -253,7 +256,12 @@ class Orderer(Generic[T]):
         """
         lt, rt = self._texty(left), self._texty(right)
         if lt and rt:
-            return True
+            # Unless one side is a narrow strip of short entries, each level with a line of the
+            # other side: values beside their labels ("14 March 2024" by "Invoice date").
+            return not any(
+                self._narrow_values(side, other, width)
+                for side, other in ((left, right), (right, left))
+            )
         if not (lt or rt):
             return False
         other = right if lt else left
@@ -262,6 +270,15 @@ class Orderer(Generic[T]):
             return False
         few, many = (left, right) if len(left) <= len(right) else (right, left)
         return _paired_share([self.box(i) for i in few], [self.box(i) for i in many]) < 0.6
+
+    def _narrow_values(self, side: list[T], other: list[T], width: float) -> bool:
+        if any(self.is_object(i) for i in side):
+            return False
+        chars = [c for i in side for c in self.line_chars(i)]
+        side_w = max(self.box(i).x1 for i in side) - min(self.box(i).x0 for i in side)
+        if not chars or median(chars) >= 2 * MIN_COLUMN_CHARS or side_w >= 0.25 * width:
+            return False
+        return _paired_share([self.box(i) for i in side], [self.box(i) for i in other]) >= 0.6
 
     def _texty(self, side: list[T]) -> bool:
         if any(self.is_object(i) for i in side):

@@ -23,6 +23,8 @@ _PAGE_NUMBER_PATTERNS = (
 _DECORATED = re.compile(r"^[-–—~·•]+\s*(\S.*?)\s*[-–—~·•]+$")
 _AMOUNT_END = re.compile(r"(?:\d[\d.,]*\d|\d)\s*[%$€£]?\s*$")
 _LIST_START = re.compile(r"^(?:[•·▪◦●○■□☐☑☒*+\-–]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
+# "Label: value" at a line's start (engines may drop the space after the colon; not a URL).
+_FIELD_START = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)?:(?!/)")
 _MATH_SYMBOLS = set("=+<>≤≥≈≠±×÷∑∫∏√∞∂∇^_πθλμσΔΣΩαβγδε")
 _WORD = re.compile(r"[A-Za-z]{4,}")
 
@@ -127,9 +129,30 @@ def heading_level(row: Row, body_height: float) -> int:
 
 
 def _join(text: str, nxt: str) -> str:
-    """Join wrapped prose, taking back an end-of-line hyphen when a lowercase word follows."""
-    if re.search(r"[A-Za-z]{2}-$", text) and nxt[:1].islower():
+    """Join wrapped prose, taking back an end-of-line hyphen that only broke a word.
+
+    The hyphen goes when a lowercase word follows and the word is not a likely compound; it
+    stays when the line's last word is already hyphenated (``state-of-the-``), the next word is
+    (``four-`` then ``year-old``), or the part before it is an acronym (``COVID-`` ``related``,
+    ``US-`` ``based``): compounds chain hyphens and acronyms are not broken at line ends, while
+    a soft hyphen splits one plain word. A capitalised first part is no sign either way
+    (``Texas-based``, but ``Pro-`` ``fessor`` at a sentence start), so it is joined. A kept
+    hyphen joins its two parts without a space (``COVID-related``).
+    """
+    first = text.rsplit(None, 1)[-1] if text.strip() else ""
+    head = nxt.split(None, 1)[0] if nxt.strip() else ""
+    fragment = first[:-1]
+    if (
+        first.endswith("-")
+        and re.search(r"[^\W\d_]{2}$", fragment)
+        and head[:1].islower()
+        and "-" not in fragment
+        and "-" not in head.rstrip("-")
+        and not fragment.isupper()
+    ):
         return text[:-1] + nxt
+    if first.endswith("-") and fragment[-1:].isalnum() and head[:1].isalnum():
+        return text + nxt  # a compound broken at its hyphen: rejoined whole
     return f"{text} {nxt}"
 
 
@@ -209,6 +232,9 @@ def _wraps(prev: Row, row: Row, left: float, full_at: float, h: float) -> bool:
     if prev.words < 6 and (_AMOUNT_END.search(prev.text) or _is_data(row.text)):
         return False
     if _is_data(prev.text) or _LIST_START.match(row.text):
+        return False
+    # Two lines that each open with a label ("Payment: ...", "Terms: ...") are fields.
+    if _FIELD_START.match(prev.text) and _FIELD_START.match(row.text):
         return False
     return not _indented(prev, row, left, h)
 

@@ -3,18 +3,21 @@
 The CPU engines find lines with boxes; this module turns them into the same markup the VLMs
 write (DESIGN.md §2), so one parser serves every engine and their outputs compare on equal
 terms. It never invents text: every input line's text appears exactly once in the output
-(HTML-escaped, and minus an end-of-line hyphen where a wrapped word is rejoined).
+(with `<` and `>` escaped, and minus an end-of-line hyphen where a wrapped word is rejoined).
 
 How a page is put together:
 
-1. Duplicate layout blocks are dropped, then each line goes to the block holding most of it
-   (a table first, else the smallest such block); lines no block claims stay free.
+1. Duplicate layout blocks are dropped, then each line goes to the block holding most of it, or
+   its middle (a table first, else the smallest such block); lines no block claims stay free.
 2. Number-like lines at the outer edge of the top or bottom margin become ``<page_number>``.
+   A table or table-like figure block is cut at wide vertical gaps; what isn't grid is text.
 3. Blocks and free lines are put in reading order (``_markup_order``): bands at wide gaps,
-   columns at gutters (what crosses a gutter separates bands), rows top to bottom.
+   columns at gutters (what crosses a gutter separates bands, unless the columns go on beside
+   it), rows top to bottom; header and footer blocks in the margins open and close the page.
 4. Each piece is rendered: tables as HTML rebuilt from line geometry, figures as ``<img>`` with
-   their caption, titles as headings, formulas as ``$$…$$``, the rest as paragraphs whose wrapped
-   lines are joined while receipt-like rows keep their line breaks.
+   their caption (unless their text is a grid or sentences), titles as headings, formulas as
+   ``$$…$$``, the rest as paragraphs whose wrapped lines are joined while receipt-like rows keep
+   their line breaks.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from html import escape
 from statistics import median
 
 from docsight.engines._markup_order import Box, Orderer
@@ -247,7 +249,7 @@ class _Composer:
 
     def render_unit(self, unit: _Unit) -> list[str]:
         if unit.page_number is not None:
-            return [f"<page_number>{escape(unit.page_number, quote=False)}</page_number>"]
+            return [f"<page_number>{_escape_markdown(unit.page_number)}</page_number>"]
         kind = unit.kind
         if kind is BlockKind.PAGE_NUMBER and unit.lines:
             # From a layout source that labels page numbers itself; keep its text whole.
@@ -349,7 +351,9 @@ def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: in
         if block.kind is BlockKind.TABLE or (block.kind is BlockKind.FIGURE and kept):
             tables, spill = _bound_tables(block.kind, kept, composer.body_height)
             if tables:
-                units.extend(_Unit(block.kind, _union([_box(ln) for ln in t]), t) for t in tables)
+                units.extend(
+                    _Unit(BlockKind.TABLE, _union([_box(ln) for ln in t]), t) for t in tables
+                )
                 free.extend(spill)
                 continue
         if kept or block.kind is BlockKind.FIGURE:
@@ -396,8 +400,11 @@ def _bound_tables(
         bottom = max(bottom, low)
     if len(pieces) == 1:
         return [], []
+    # A figure whose text as a whole makes a table is one: its pieces are judged as a table's.
+    whole = _renders_as_table(_Unit(kind, _union([_box(ln) for ln in lines]), lines))
+    judge = BlockKind.TABLE if whole else kind
     tables = [
-        p for p in pieces if _renders_as_table(_Unit(kind, _union([_box(ln) for ln in p]), p))
+        p for p in pieces if _renders_as_table(_Unit(judge, _union([_box(ln) for ln in p]), p))
     ]
     if not tables:
         return [], []
