@@ -637,3 +637,24 @@ def test_every_line_appears_exactly_once(page: tuple[list[Line], list[LayoutBloc
     # Nothing but the input's tokens and the markup's own words.
     tokens = set(re.findall(r"t\d+w\d+", md))
     assert tokens == {tok for ln in lines for tok in ln.text.split()}
+
+
+def test_unsure_page_sized_figure_around_text_is_not_a_picture() -> None:
+    body = [
+        Line(
+            text=f"Paragraph line {n} with enough words to read as prose.",
+            box=BBox(x0=130, y0=300 + 45 * n, x1=1180, y1=335 + 45 * n),
+        )
+        for n in range(5)
+    ]
+    hallucinated = LayoutBlock(
+        kind=BlockKind.FIGURE, box=BBox(x0=0, y0=200, x1=1650, y1=2330), confidence=0.51
+    )
+    text_block = LayoutBlock(
+        kind=BlockKind.TEXT, box=BBox(x0=128, y0=290, x1=1185, y1=540), confidence=0.93
+    )
+    markdown = compose(body, [hallucinated, text_block], 1654, 2339)
+    assert "<img>" not in markdown
+    assert "Paragraph line 4" in markdown
+    sure = hallucinated.model_copy(update={"confidence": 0.9})
+    assert "<img>" in compose(body, [sure, text_block], 1654, 2339)

@@ -90,7 +90,16 @@ def _claims(line: Line | Box, block: Box) -> bool:
     return block.y0 <= lb.cy <= block.y1 and block.x0 <= lb.cx <= block.x1 and overhang <= lb.h
 
 
-def _dedupe(blocks: list[LayoutBlock]) -> list[LayoutBlock]:
+_TEXT_KINDS = {BlockKind.TEXT, BlockKind.TITLE, BlockKind.LIST}
+_PAGE_FIGURE = 0.6  # share of the page area
+_UNSURE = 0.7  # layout confidence below which a page-sized figure is doubted
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box.w) * max(0.0, box.h)
+
+
+def _dedupe(blocks: list[LayoutBlock], width: int, height: int) -> list[LayoutBlock]:
     """Drop the duplicates layout models emit.
 
     A block of the same kind inside another adds nothing but a split paragraph; two blocks of
@@ -108,6 +117,17 @@ def _dedupe(blocks: list[LayoutBlock]) -> list[LayoutBlock]:
             inner, outer = _inside(bb, ob), _inside(ob, bb)
             if b.kind is BlockKind.FIGURE and o.kind is BlockKind.TABLE and outer >= 0.8:
                 # A "figure" holding a table is a boxed form or page, not a picture.
+                drop.add(i)
+                break
+            if (
+                b.kind is BlockKind.FIGURE
+                and o.kind in _TEXT_KINDS
+                and outer >= 0.8
+                and _area(bb) >= _PAGE_FIGURE * width * height
+                and (b.confidence or 0.0) < _UNSURE
+            ):
+                # An unsure "figure" spanning most of the page around the page's own text blocks
+                # is the layout model mistaking a scan's speckle or border for a picture.
                 drop.add(i)
                 break
             if inner < 0.8:
@@ -339,7 +359,7 @@ def _escape_markdown(text: str) -> str:
 def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: int) -> str:
     """Markdown for one page from its text lines and layout blocks (which may be empty)."""
     lines = [ln for ln in lines if ln.text.strip()]
-    blocks = _dedupe(blocks)
+    blocks = _dedupe(blocks, width, height)
     claimed, free = _assign(lines, blocks)
     composer = _Composer(lines, width, height)
     numbers = find_page_numbers(
