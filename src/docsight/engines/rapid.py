@@ -19,8 +19,6 @@ Threading: one instance holds two ONNX sessions (detection, recognition) using
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 from typing import Any, ClassVar
 
@@ -36,16 +34,11 @@ from docsight.engines._rapid_pipeline import (
 )
 from docsight.engines._rapid_words import compose_plain, split_words, to_line
 from docsight.engines.base import Availability, Capabilities, PageImage, check_modules
+from docsight.engines.layout import LayoutModel
+from docsight.engines.markup import compose
 from docsight.errors import EngineFailedError, EngineUnavailableError
 from docsight.models import EngineOutput, LayoutBlock, Line
 from docsight.settings import Settings
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ImportError:
-        return False
 
 
 def _retune_session(wrapper: Any, threads: int) -> None:
@@ -79,8 +72,8 @@ class RapidOcrEngine:
     capabilities: ClassVar[Capabilities] = Capabilities(
         boxes=True,
         confidence=True,
-        layout=_has_module("docsight.engines.layout"),
-        tables=_has_module("docsight.engines.markup"),
+        layout=True,
+        tables=True,
     )
 
     def __init__(self, settings: Settings, tuning: Tuning | None = None) -> None:
@@ -182,20 +175,13 @@ class RapidOcrEngine:
     def _compose(
         lines: list[Line], blocks: list[LayoutBlock], width: int, height: int
     ) -> tuple[list[Line], str]:
-        """Lines in reading order and the page's markdown, by ``markup`` when it is present."""
-        ordered, plain = compose_plain(lines)
-        if not _has_module("docsight.engines.markup"):
-            return ordered, plain
-        markup: Any = importlib.import_module("docsight.engines.markup")
-        return ordered, str(markup.compose(ordered, blocks, width, height))
+        """Lines in reading order and the page's markdown."""
+        ordered, _ = compose_plain(lines)
+        return ordered, compose(ordered, blocks, width, height)
 
     @staticmethod
-    def _load_layout(threads: int) -> Any:
-        """The layout model when that module exists; pages still get text without it."""
-        if not _has_module("docsight.engines.layout"):
-            return None
-        layout: Any = importlib.import_module("docsight.engines.layout")
-        return layout.LayoutModel(threads)
+    def _load_layout(threads: int) -> LayoutModel:
+        return LayoutModel(threads)
 
 
 __all__ = ["RapidOcrEngine", "Tuning"]

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docsight.engines.base import Availability, Capabilities, PageImage, check_modules
+from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
 from docsight.errors import EngineFailedError, EngineUnavailableError
-from docsight.models import BBox, EngineOutput, Line, Word
+from docsight.models import BBox, EngineOutput, LayoutBlock, Line, Word
 from docsight.settings import Settings
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
@@ -109,7 +110,9 @@ class TesseractEngine:
 
     name: ClassVar[str] = "tesseract"
     description: ClassVar[str] = "Tesseract 5 (tesserocr): fast on clean scans, boxes per word"
-    capabilities: ClassVar[Capabilities] = Capabilities(boxes=True, confidence=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        boxes=True, confidence=True, layout=True, tables=True
+    )
 
     def __init__(self, settings: Settings) -> None:
         status = _availability(settings)
@@ -126,6 +129,9 @@ class TesseractEngine:
             raise EngineUnavailableError(
                 f"engine 'tesseract' could not load {self._lang!r} from {tessdata}: {exc}"
             ) from exc
+        # The same layout model as rapidocr: without regions the composer cannot find tables
+        # or tell columns apart around figures (UNLV 8087: CER 0.38 without, 0.02 with it).
+        self._layout = LayoutModel(settings.engine.threads) if settings.engine.use_layout else None
         version = str(self._tesserocr.tesseract_version()).split()[1]
         self._model = f"tesseract-{version}/{self._lang}"
 
@@ -156,14 +162,20 @@ class TesseractEngine:
                 raise EngineFailedError(f"tesseract failed on page {page.number}: {exc}") from exc
             finally:
                 self._api.Clear()
-        elapsed = time.perf_counter() - start
+        timings = {"ocr": time.perf_counter() - start}
         warnings = [] if page.dpi > 0 else ["page resolution unknown; Tesseract estimated it"]
-        markdown = compose(lines, [], image.width, image.height)
+        blocks: list[LayoutBlock] = []
+        if self._layout is not None:
+            mark = time.perf_counter()
+            blocks = self._layout.detect(image.convert("RGB"))
+            timings["layout"] = time.perf_counter() - mark
+        markdown = compose(lines, blocks, image.width, image.height)
         return EngineOutput(
             markdown=markdown,
             lines=lines,
+            blocks=blocks,
             model=self._model,
-            timings={"ocr": elapsed},
+            timings=timings,
             warnings=warnings,
         )
 
