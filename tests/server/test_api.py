@@ -46,6 +46,15 @@ def test_errors_are_problem_json_with_codes(client: TestClient) -> None:
     assert nothing.json()["code"] == "fetch_failed"
 
 
+def test_empty_and_unsupported_uploads_are_refused_before_queueing(client: TestClient) -> None:
+    empty = client.post("/v1/jobs", files={"file": ("a.pdf", b"")}, data={"engine": "size"})
+    assert empty.headers["content-type"] == "application/problem+json"
+    assert (empty.status_code, empty.json()["code"]) == (422, "empty_document")
+    text = client.post("/v1/jobs", files={"file": ("notes.md", b"# just markdown")})
+    assert (text.status_code, text.json()["code"]) == (415, "unsupported_type")
+    assert client.get("/v1/jobs").json()["total"] == 0
+
+
 def test_corrupt_document_fails_the_job_with_its_code(client: TestClient) -> None:
     job = submit(client, b"%PDF-1.7 this is not really a pdf")
     done = client.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from docsight.document import sniff_media_type
 from docsight.engines.registry import ENGINES, engine_class
-from docsight.errors import ConfigurationError
+from docsight.errors import ConfigurationError, EmptyDocumentError, UnsupportedTypeError
 from docsight.fields import get_template, resolve_specs
 from docsight.formats import export, media_type, parse_formats
 from docsight.models import Result
@@ -108,6 +109,13 @@ class JobService:
             raise PayloadTooLargeError(
                 f"upload of {len(sub.data)} bytes exceeds {self.server.max_upload_bytes}"
             )
+        if not sub.data:
+            raise EmptyDocumentError(f"{sub.filename or 'upload'}: the document is empty (0 bytes)")
+        if sniff_media_type(sub.data[:2048]) is None:
+            raise UnsupportedTypeError(
+                f"{sub.filename or 'upload'}: not a supported document type "
+                "(supported: PDF, PNG, JPEG, TIFF, WebP, BMP, GIF)"
+            )
         if sub.webhook_url:
             webhooks.check_destination(
                 sub.webhook_url, allow_private=self.server.webhook_allow_private
@@ -116,8 +124,9 @@ class JobService:
             get_template(sub.template)
         if sub.fields is not None:
             resolve_specs(sub.fields)
-        if sub.compare is not None and (len(sub.compare) < 2 or
-                                        len(set(sub.compare)) != len(sub.compare)):
+        if sub.compare is not None and (
+            len(sub.compare) < 2 or len(set(sub.compare)) != len(sub.compare)
+        ):
             raise ConfigurationError("compare needs two or more different engines")
         return engine
 
@@ -162,8 +171,14 @@ class JobService:
                 self.queue.enqueue(job)
             elif job.webhook_url:
                 self.queue.notify("job", job.id)
-        log.info("job_submitted", job_id=job.id, created=created, cache_hit=job.cache_hit,
-                 engine=engine, size_bytes=len(sub.data))
+        log.info(
+            "job_submitted",
+            job_id=job.id,
+            created=created,
+            cache_hit=job.cache_hit,
+            engine=engine,
+            size_bytes=len(sub.data),
+        )
         return job, created
 
     def _new_job(self, sub: Submission, engine: str) -> Job:
@@ -176,8 +191,10 @@ class JobService:
             options["fields"] = sub.fields
         if sub.compare is not None:
             options["engines"] = sub.compare
-        gpu = any(ENGINES.get(name) is not None and engine_class(name).capabilities.gpu
-                  for name in sub.compare or [engine])
+        gpu = any(
+            ENGINES.get(name) is not None and engine_class(name).capabilities.gpu
+            for name in sub.compare or [engine]
+        )
         return Job(
             id=uuid.uuid4().hex,
             tenant_id=sub.tenant,
@@ -204,18 +221,31 @@ class JobService:
             cancel_requested=False,
         )
 
-    def create_batch(self, subs: list[Submission], *, tenant: str, webhook_url: str | None,
-                     request_id: str | None, priority: str) -> tuple[Batch, list[Job]]:
+    def create_batch(
+        self,
+        subs: list[Submission],
+        *,
+        tenant: str,
+        webhook_url: str | None,
+        request_id: str | None,
+        priority: str,
+    ) -> tuple[Batch, list[Job]]:
         for sub in subs:
             self.validate(sub)
         if webhook_url:
-            webhooks.check_destination(webhook_url,
-                                       allow_private=self.server.webhook_allow_private)
+            webhooks.check_destination(webhook_url, allow_private=self.server.webhook_allow_private)
         self.check_capacity(priority, len(subs))
-        batch = self.store.add_batch(Batch(
-            id=uuid.uuid4().hex, tenant_id=tenant, size=len(subs), webhook_url=webhook_url,
-            request_id=request_id, created_at=utcnow(), finished_notified=False,
-        ))
+        batch = self.store.add_batch(
+            Batch(
+                id=uuid.uuid4().hex,
+                tenant_id=tenant,
+                size=len(subs),
+                webhook_url=webhook_url,
+                request_id=request_id,
+                created_at=utcnow(),
+                finished_notified=False,
+            )
+        )
         jobs = []
         for sub in subs:
             sub.batch_id = batch.id
@@ -274,8 +304,13 @@ class JobService:
             return self.result_bytes(job), media_type(name)
         source = self.blobs.get(input_key(job.tenant_id, job.id)) if name == "pdf" else None
         options = job.options or {}
-        data = export(self.result(job), name, source=source, settings=self.settings,
-                      password=options.get("password"))
+        data = export(
+            self.result(job),
+            name,
+            source=source,
+            settings=self.settings,
+            password=options.get("password"),
+        )
         return data, media_type(name)
 
     # --- control ----------------------------------------------------------------------------
@@ -353,22 +388,36 @@ class JobService:
                 return False
             jobs = self.store.list_jobs(batch.tenant_id, batch_id=batch.id, limit=10_000).items
             url = batch.webhook_url
-            payload = {"event": "batch.finished", "batch": {
-                "id": batch.id, "jobs": [job_summary(j) for j in jobs]}}
+            payload = {
+                "event": "batch.finished",
+                "batch": {"id": batch.id, "jobs": [job_summary(j) for j in jobs]},
+            }
 
         def record(attempt: webhooks.Attempt) -> None:
             self.metrics.webhooks.labels("delivered" if attempt.delivered else "failed").inc()
-            record_delivery(self.store, WebhookDelivery(
-                job_id=ident if kind == "job" else None,
-                batch_id=ident if kind == "batch" else None,
-                attempt=attempt.number, url=url, status_code=attempt.status_code,
-                error=attempt.error, delivered=attempt.delivered, at=utcnow(),
-            ))
+            record_delivery(
+                self.store,
+                WebhookDelivery(
+                    job_id=ident if kind == "job" else None,
+                    batch_id=ident if kind == "batch" else None,
+                    attempt=attempt.number,
+                    url=url,
+                    status_code=attempt.status_code,
+                    error=attempt.error,
+                    delivered=attempt.delivered,
+                    at=utcnow(),
+                ),
+            )
 
         return webhooks.deliver(
-            url, payload, secret=self.server.webhook_secret, retries=self.server.webhook_retries,
-            backoff=self.server.webhook_backoff, allow_private=self.server.webhook_allow_private,
-            event=payload["event"], record=record,
+            url,
+            payload,
+            secret=self.server.webhook_secret,
+            retries=self.server.webhook_retries,
+            backoff=self.server.webhook_backoff,
+            allow_private=self.server.webhook_allow_private,
+            event=payload["event"],
+            record=record,
         )
 
     def _tenant_of_batch(self, batch_id: str) -> str:
@@ -388,8 +437,7 @@ def job_summary(job: Job) -> dict[str, Any]:
         "sha256": job.input_sha256,
         "pages": job.pages_total,
         "cache_hit": job.cache_hit,
-        "error": {"code": job.error_code, "message": job.error_message}
-        if job.error_code else None,
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }
 
