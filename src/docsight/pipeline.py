@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from docsight.document import Source, SourcePage, open_document
 from docsight.engines.base import Engine
 from docsight.engines.registry import ENGINES, engine_class, get_engine
-from docsight.errors import DocsightError
+from docsight.errors import DocsightError, EngineUnavailableError, UnknownEngineError
 from docsight.models import DocumentStatus, ErrorInfo, PageResult, PageStatus, Result
 from docsight.parsing import parse_markdown
 from docsight.settings import Settings, TextLayerMode, get_settings
@@ -177,8 +177,6 @@ def _structure(page: PageResult) -> PageResult:
 
 def _is_fatal(exc: DocsightError) -> bool:
     """Engine loading problems affect every page: stop rather than fail each page alike."""
-    from docsight.errors import EngineUnavailableError, UnknownEngineError
-
     return isinstance(exc, EngineUnavailableError | UnknownEngineError)
 
 
