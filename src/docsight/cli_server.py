@@ -55,20 +55,50 @@ def register(app: typer.Typer) -> None:
         pool: Annotated[str, typer.Option(help="prefork | threads | solo.")] = "prefork",
         log_level: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
         metrics_port: Annotated[int | None, typer.Option(
-            help="Serve this worker's Prometheus metrics here (solo/threads pools).")] = None,
+            help="Serve this worker's Prometheus metrics here (prefork: all children summed)."
+        )] = None,
     ) -> None:
         """Run a Celery worker for DOCSIGHT_SERVER__QUEUE=celery (Redis at server.redis_url)."""
         _require("celery")
+        # Before anything imports prometheus_client's metrics: the children must write theirs
+        # to files that the parent can merge, since only the parent can hold the port.
+        prefork_metrics = metrics_port is not None and pool == "prefork"
+        metrics_dir = _multiprocess_dir() if prefork_metrics else None
         from docsight.server.jobs.celery_app import make_celery, serve_metrics
 
         settings = get_settings()
         celery = make_celery(settings)
         if metrics_port is not None:
-            if pool == "prefork":
-                typer.echo("error: --metrics-port needs --pool solo or threads", err=True)
-                raise typer.Exit(20)
-            serve_metrics(celery, settings, metrics_port)
-        celery.worker_main([
-            "worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--pool={pool}",
-            f"--loglevel={log_level}", "--without-gossip", "--without-mingle",
-        ])
+            serve_metrics(celery, settings, metrics_port, multiprocess_dir=metrics_dir)
+        try:
+            celery.worker_main([
+                "worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--pool={pool}",
+                f"--loglevel={log_level}", "--without-gossip", "--without-mingle",
+            ])
+        finally:
+            if metrics_dir is not None:
+                import shutil
+
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _multiprocess_dir() -> str:
+    """A fresh folder for prometheus_client's multiprocess files, set for this process tree.
+
+    Fresh per worker because the files of a previous run (or of another worker sharing
+    ``PROMETHEUS_MULTIPROC_DIR``) would be summed into this one's counters; it is made under
+    ``PROMETHEUS_MULTIPROC_DIR`` when the operator set one (a tmpfs, say), else in the temp dir.
+    """
+    import os
+    import sys
+    import tempfile
+
+    base = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+    if base is not None:
+        os.makedirs(base, exist_ok=True)
+    path = tempfile.mkdtemp(prefix="docsight-metrics-", dir=base)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    values = sys.modules.get("prometheus_client.values")
+    if values is not None:  # imported already: later metric objects must still use the files
+        values.ValueClass = values.get_value_class()  # type: ignore[attr-defined]
+    return path

@@ -5,6 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
+from docsight.engines import model_manager
+from docsight.engines.loads import MODEL_MANAGER, LoadLog, ModelLoad, ModelUnload
 from docsight.engines.model_manager import LoadedModel, ModelManager, default_manager
 from docsight.settings import Settings
 
@@ -103,3 +107,34 @@ def test_default_manager_takes_the_settings(settings: Settings) -> None:
     manager = default_manager(settings)
     assert manager is default_manager(settings)
     assert manager.idle_timeout_s == settings.vlm.idle_timeout_s
+
+
+class FakeVlm:
+    """Stands for an engine: the manager labels a load with its ``name`` and ``model``."""
+
+    name = "nanonets"
+    model = "org/vlm-3b@abc"
+
+    def _load(self) -> LoadedModel:
+        time.sleep(0.02)
+        return LoadedModel(model=object(), processor=None, nbytes=40, device="cuda:0")
+
+
+def test_loads_and_evictions_are_reported_with_labels_and_sizes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = LoadLog()
+    monkeypatch.setattr(model_manager, "LOADS", log)
+    manager = ModelManager(budget_bytes=50)
+    manager.get("vlm", FakeVlm()._load)
+    manager.get("vlm", FakeVlm()._load)  # a hit is not a load
+    manager.get("other", loader(30, [], "other"), expected_bytes=30, engine="openai")
+    manager.unload()
+    loads = [e for e in log.events() if isinstance(e, ModelLoad)]
+    assert [(e.engine, e.model, e.loader, e.nbytes, e.device) for e in loads] == [
+        ("nanonets", "org/vlm-3b@abc", MODEL_MANAGER, 40, "cuda:0"),
+        ("openai", "other", MODEL_MANAGER, 30, "cpu"),  # no owner: the key names the model
+    ]
+    assert loads[0].seconds >= 0.02
+    unloads = [e.load for e in log.events() if isinstance(e, ModelUnload)]
+    assert unloads == loads  # vlm evicted for the budget, then other unloaded

@@ -51,12 +51,12 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *extra: str) -> subprocess.Popen[bytes]:
+    def start(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"worker{len(self.procs)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(
             [sys.executable, str(HERE / "worker_main.py"), "--pool=solo", "--log-level=INFO",
-             *extra],
-            env=env_for(self.settings), stdout=log, stderr=subprocess.STDOUT,
+             *extra],  # a later --pool wins
+            env={**env_for(self.settings), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
         return proc
@@ -89,14 +89,18 @@ def workers(celery_settings: Settings, tmp_path: Path) -> Iterator[Workers]:
     workers.stop()
 
 
-def test_jobs_run_on_a_worker_with_request_id_and_redis_cache(
-    celery_settings: Settings, workers: Workers
-) -> None:
+def free_port() -> int:
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        metrics_port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def test_jobs_run_on_a_worker_with_request_id_and_redis_cache(
+    celery_settings: Settings, workers: Workers
+) -> None:
+    metrics_port = free_port()
     workers.start(f"--metrics-port={metrics_port}")
     with TestClient(create_app(celery_settings)) as client:
         assert client.get("/readyz").json()["checks"]["queue"] == "ok"
@@ -113,8 +117,50 @@ def test_jobs_run_on_a_worker_with_request_id_and_redis_cache(
         worker_metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
         assert 'docsight_pages_processed_total{engine="size",status="success"} 4.0' in (
             worker_metrics)
+        assert ('docsight_model_load_seconds_count{engine="size",loader="registry",'
+                'model="size-1"} 1.0') in worker_metrics
     logs = workers.logs()
     assert '"request_id": "req-2"' in logs and f'"job_id": "{ids[2]}"' in logs
+
+
+def test_prefork_worker_exports_what_its_children_count(
+    celery_settings: Settings, workers: Workers, tmp_path: Path
+) -> None:
+    base = tmp_path / "prom"
+    port = free_port()
+    proc = workers.start("--pool=prefork", "--concurrency=2", f"--metrics-port={port}",
+                         env={"PROMETHEUS_MULTIPROC_DIR": str(base)})
+
+    def scrape() -> str:
+        return httpx.get(f"http://127.0.0.1:{port}/metrics").text
+
+    with TestClient(create_app(celery_settings)) as client:
+        ids = [client.post("/v1/jobs", files={"file": ("a.png", png(f"pf{i}"))}).json()["id"]
+               for i in range(4)]
+        for job_id in ids:
+            assert client.get(f"/v1/jobs/{job_id}", params={"wait": 30}).json()["status"] == (
+                "succeeded")
+    text = scrape()
+    assert 'docsight_pages_processed_total{engine="size",status="success"} 4.0' in text
+    assert 'docsight_job_transitions_total{state="succeeded"} 4.0' in text
+    assert 'docsight_engine_page_seconds_count{engine="size"} 4.0' in text
+    assert 'docsight_model_load_seconds_count{engine="size",loader="registry",model="size-1"}' in (
+        text)  # once per child that ran a job: each loads its own engines
+    assert "docsight_model_resident_bytes{" in text
+
+    [folder] = base.iterdir()  # this worker's own folder, under the operator's
+    live = {int(p.stem.rsplit("_", 1)[1]): p for p in folder.glob("gauge_livesum_*.db")}
+    assert live, "no child wrote its model memory"
+    victim = next(iter(live))
+    os.kill(victim, signal.SIGKILL)  # the OOM killer's way: no chance to clean up
+    # each scrape sweeps; the pid stays "alive" until the pool has reaped the zombie
+    wait_for(lambda: bool(scrape()) and not live[victim].exists(), timeout=10)
+    text = scrape()  # its model memory is no longer counted, what it did still is
+    assert 'docsight_pages_processed_total{engine="size",status="success"} 4.0' in text
+
+    proc.terminate()
+    assert proc.wait(timeout=15) == 0
+    assert not folder.exists()  # removed on a clean stop
 
 
 def test_high_priority_overtakes_queued_low_priority_jobs(

@@ -10,6 +10,9 @@ would contend for the same device memory and gain nothing.
 
 Threading: every public method may be called from any thread. Loading a model holds only
 that key's lock, so a slow load never blocks users of another model.
+
+Every load and unload is reported to ``loads.LOADS`` (wall time, RSS growth, ``nbytes``) so the
+service can export them; the manager does not know about metrics itself.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from docsight.engines.loads import (
+    LOADS,
+    MODEL_MANAGER,
+    ModelLoad,
+    ModelUnload,
+    resident_bytes,
+    rss_growth,
+)
 from docsight.engines.registry import ENGINES
 from docsight.errors import UnknownEngineError
 from docsight.settings import Settings
@@ -61,6 +72,7 @@ class _Entry:
     last_used: float = 0.0
     uses: int = 0
     in_use: int = 0
+    record: ModelLoad | None = None
 
 
 Loader = Callable[[], LoadedModel]
@@ -83,9 +95,15 @@ class ModelManager:
         self._stop = threading.Event()
 
     @contextmanager
-    def use(self, key: str, loader: Loader, expected_bytes: int = 0) -> Iterator[LoadedModel]:
-        """The model under ``key``, loaded if needed, held exclusively for one generation."""
-        entry = self._acquire(key, loader, expected_bytes)
+    def use(
+        self, key: str, loader: Loader, expected_bytes: int = 0, *, engine: str | None = None
+    ) -> Iterator[LoadedModel]:
+        """The model under ``key``, loaded if needed, held exclusively for one generation.
+
+        ``engine`` labels the load in metrics; by default it is the ``name`` of the object
+        whose bound method ``loader`` is (an engine's ``self._load``).
+        """
+        entry = self._acquire(key, loader, expected_bytes, engine)
         try:
             with entry.lock:
                 yield entry.loaded
@@ -94,9 +112,11 @@ class ModelManager:
                 entry.in_use -= 1
                 entry.last_used = self._clock()
 
-    def get(self, key: str, loader: Loader, expected_bytes: int = 0) -> LoadedModel:
+    def get(
+        self, key: str, loader: Loader, expected_bytes: int = 0, *, engine: str | None = None
+    ) -> LoadedModel:
         """Load (or find) a model without holding it, e.g. to warm it up at start-up."""
-        with self.use(key, loader, expected_bytes) as loaded:
+        with self.use(key, loader, expected_bytes, engine=engine) as loaded:
             return loaded
 
     def unload(self, key: str | None = None) -> list[str]:
@@ -104,8 +124,8 @@ class ModelManager:
         with self._lock:
             keys = [key] if key is not None else list(self._entries)
             dropped = [k for k in keys if k in self._entries and not self._entries[k].in_use]
-            for k in dropped:
-                del self._entries[k]
+            gone = [self._entries.pop(k) for k in dropped]
+        _report_unloads(gone)
         if dropped:
             _release_memory()
         return dropped
@@ -144,7 +164,9 @@ class ModelManager:
         self._stop.set()
         self.unload()
 
-    def _acquire(self, key: str, loader: Loader, expected_bytes: int) -> _Entry:
+    def _acquire(
+        self, key: str, loader: Loader, expected_bytes: int, engine: str | None
+    ) -> _Entry:
         with self._lock:
             entry = self._hit(key)
             if entry is not None:
@@ -157,12 +179,16 @@ class ModelManager:
                     return entry
             self._make_room(expected_bytes)
             tick = self._clock()
+            rss = resident_bytes()
+            wall = time.perf_counter()
             loaded = loader()
+            record = _load_record(key, loader, loaded, engine, time.perf_counter() - wall, rss)
             if not loaded.load_seconds:
                 loaded.load_seconds = self._clock() - tick
             with self._lock:
-                entry = _Entry(loaded, last_used=self._clock(), uses=1, in_use=1)
+                entry = _Entry(loaded, last_used=self._clock(), uses=1, in_use=1, record=record)
                 self._entries[key] = entry
+            LOADS.record(record)
             self._make_room(0)
             self._start_sweeper()
             return entry
@@ -190,7 +216,8 @@ class ModelManager:
                     return  # everything is busy: go over budget rather than fail a page
                 if len(self._entries) == 1 and incoming == 0:
                     return  # a lone model larger than the budget still has to run
-                del self._entries[victim]
+                gone = self._entries.pop(victim)
+            _report_unloads([gone])
             _release_memory()
 
     def _start_sweeper(self) -> None:
@@ -204,6 +231,35 @@ class ModelManager:
 
         self._sweeper = threading.Thread(target=run, name="docsight-model-sweeper", daemon=True)
         self._sweeper.start()
+
+
+def _load_record(
+    key: str,
+    loader: Loader,
+    loaded: LoadedModel,
+    engine: str | None,
+    seconds: float,
+    rss: int | None,
+) -> ModelLoad:
+    """The load as metrics see it: wall time (warm-up included), RSS growth and ``nbytes``."""
+    owner = getattr(loader, "__self__", None)
+    name = engine or str(getattr(owner, "name", "") or "unknown")
+    model = getattr(owner, "model", None) or loaded.details.get("source") or key
+    return ModelLoad(
+        engine=name,
+        model=str(model),
+        loader=MODEL_MANAGER,
+        seconds=seconds,
+        rss_bytes=rss_growth(rss),
+        nbytes=loaded.nbytes,
+        device=loaded.device,
+    )
+
+
+def _report_unloads(entries: list[_Entry]) -> None:
+    for entry in entries:
+        if entry.record is not None:
+            LOADS.record(ModelUnload(entry.record))
 
 
 def _release_memory() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from dataclasses import dataclass
 
 from docsight.engines.base import Availability, Capabilities, Engine
+from docsight.engines.loads import LOADS, REGISTRY, ModelLoad, resident_bytes, rss_growth
 from docsight.errors import EngineUnavailableError, UnknownEngineError
 from docsight.settings import Settings
 
@@ -52,7 +54,9 @@ def get_engine(name: str, settings: Settings) -> Engine:
     """A shared engine instance for ``name`` and these engine settings (models load once).
 
     Keyed on every section an engine reads, not on render or limit settings, so a per-call
-    ``dpi`` does not reload models but a changed model path does.
+    ``dpi`` does not reload models but a changed model path does. Construction is reported to
+    ``loads.LOADS`` because for most engines it is the model load (time and memory); engines
+    that load weights later through the model manager report that load from there.
     """
     key = (name, settings.model_dump_json(include=_ENGINE_SECTIONS))
     with _lock:
@@ -62,8 +66,13 @@ def get_engine(name: str, settings: Settings) -> Engine:
             status = cls.availability()
             if not status.available:
                 raise EngineUnavailableError(f"engine {name!r} is not available: {status.reason}")
+            rss = resident_bytes()
+            tick = time.perf_counter()
             engine = cls(settings)
+            seconds = time.perf_counter() - tick
             _instances[key] = engine
+            model = getattr(engine, "model", None) or name
+            LOADS.record(ModelLoad(name, str(model), REGISTRY, seconds, rss_growth(rss)))
         return engine
 
 

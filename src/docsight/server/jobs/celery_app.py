@@ -11,6 +11,7 @@ a GPU go to the ``gpu`` queue, the rest to ``cpu``; webhooks have their own ``we
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -74,14 +75,32 @@ def worker_service(app: Celery, settings: Settings) -> JobService:
         return service
 
 
-def serve_metrics(app: Celery, settings: Settings, port: int) -> None:
-    """Expose this worker's metrics (pages, engine time, webhooks) on ``port``.
+def serve_metrics(
+    app: Celery, settings: Settings, port: int, *, multiprocess_dir: str | None = None
+) -> None:
+    """Expose this worker's metrics (pages, engine time, model loads, webhooks) on ``port``.
 
-    Only for the ``solo`` and ``threads`` pools: prefork children would each need a port.
+    ``solo`` and ``threads`` pools run jobs in this process: its service's registry is served.
+    A prefork pool runs them in children, which cannot share a port, so the parent serves the
+    merge of the files that the children write under ``multiprocess_dir`` (prometheus_client
+    multiprocess mode, which the caller must have switched on before the children exist). The
+    parent builds no service of its own: it would be forked into every child.
     """
     from prometheus_client import start_http_server
 
-    start_http_server(port, registry=worker_service(app, settings).metrics.registry)
+    if multiprocess_dir is None:
+        start_http_server(port, registry=worker_service(app, settings).metrics.registry)
+        return
+    from celery.signals import worker_process_shutdown  # type: ignore[import-untyped]
+    from prometheus_client.multiprocess import mark_process_dead
+
+    from docsight.server.metrics import multiprocess_registry
+
+    def process_gone(**_: object) -> None:  # in the child, as it exits cleanly
+        mark_process_dead(os.getpid(), multiprocess_dir)  # type: ignore[no-untyped-call]
+
+    worker_process_shutdown.connect(process_gone, weak=False)
+    start_http_server(port, registry=multiprocess_registry(multiprocess_dir))
 
 
 def retry_delay(job: Job | None, lease_seconds: float) -> float | None:
