@@ -15,6 +15,7 @@ from docsight.fields._candidates import Candidate, label_candidates, make
 from docsight.fields._dates import find_dates
 from docsight.fields._layout import DocumentView, Row
 from docsight.fields._money import NUMBER, find_currency
+from docsight.fields._ocrfix import mend_text
 from docsight.fields.templates import FieldSpec
 
 _NOT_TOTAL = re.compile(
@@ -241,6 +242,7 @@ def vendor_name_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Cand
     if rows:
         raw = _TRAILING_REG.sub("", " ".join(r.text for r in rows))
         raw = re.sub(r"^[^:]{3,20}:\s*(?=\S)", "", raw)  # "Owned by: NAME"
+        raw = mend_text(raw, "name")
         score = 0.7 if _LEGAL.search(raw) else 0.5
         candidate = make(spec, raw, score, rows[-1], 0, len(rows[-1].text), "letterhead")
         if candidate is not None:
@@ -314,6 +316,7 @@ def vendor_address_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[C
         re.sub(r"(?i)^site\s*:?\s*\d+\s*,?\s*", "", r.text.strip()).rstrip(",") for r in collected
     )
     first, last = collected[0], collected[-1]
+    raw = mend_text(raw, "address")
     candidate = make(spec, raw, 0.6 if len(collected) > 1 else 0.4, None, 0, 0, "letterhead")
     if candidate is not None:
         candidate.page = first.page
