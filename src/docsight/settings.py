@@ -116,6 +116,10 @@ class ServerSettings(BaseModel):
     max_wait: float = Field(60.0, ge=0, description="Longest ?wait= long-poll honoured.")
     result_ttl: int = Field(7 * 86400, ge=60, description="Seconds results are kept.")
     cache_ttl: int = Field(86400, ge=0, description="Seconds a cached result is reused; 0 = off.")
+    hot_results_bytes: int = Field(
+        64 * 1024 * 1024, ge=0,
+        description="Memory per API process for finished results served without I/O; 0 = off.",
+    )
     webhook_allow_private: bool = Field(
         False, description="Allow webhooks to private/loopback/link-local addresses (SSRF risk)."
     )

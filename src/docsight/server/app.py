@@ -8,6 +8,7 @@ global, so tests build as many apps as they like.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -140,6 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             target=_housekeeping, args=(service, stop), daemon=True
         )
         keeper.start()
+        # Start-up leaves a few hundred thousand long-lived objects (routes, models, SQLAlchemy
+        # mappers); frozen, full collections no longer walk them, which cut the p99 of hot routes.
+        gc.freeze()
         log.info("service_started", queue=service.queue.name, version=__version__)
         try:
             yield

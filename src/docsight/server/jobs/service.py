@@ -25,6 +25,7 @@ from docsight.server import webhooks
 from docsight.server.cache import ResultCache, cache_key
 from docsight.server.jobs.blobs import BlobStore, input_key, job_prefix, result_key
 from docsight.server.jobs.deliveries import record_delivery, undelivered_webhooks
+from docsight.server.jobs.hot import HotResult, HotResults
 from docsight.server.jobs.queue import QueueBackend
 from docsight.server.jobs.runner import JobRunner
 from docsight.server.jobs.store import JobStore
@@ -95,6 +96,7 @@ class JobService:
         self.queue = queue
         self.shutdown = threading.Event()
         self.runner = JobRunner(self)
+        self.hot = HotResults(self.server.hot_results_bytes)
 
     # --- submission ------------------------------------------------------------------------
 
@@ -296,6 +298,18 @@ class JobService:
             raise ConflictError(f"job {job.id} ended {job.status} without a result")
         return self.blobs.get(key)
 
+    def export_hot(self, job_id: str, tenant: str, fmt: str) -> HotResult:
+        """The exported result, kept in memory when the job succeeded (it can no longer change)."""
+        job = self.get(job_id, tenant)
+        data, mtype = self.export(job, fmt)
+        raw = data.encode() if isinstance(data, str) else data
+        finished = job.finished_at.timestamp() if job.finished_at else 0.0
+        item = HotResult(raw, mtype, f'"{job.id}-{fmt}-{int(finished * 1000)}"',
+                         job.expires_at.timestamp() if job.expires_at else 0.0)
+        if job.status == SUCCEEDED and self.hot.max_bytes:
+            self.hot.put(tenant, job.id, fmt, item)
+        return item
+
     def export(self, job: Job, fmt: str) -> tuple[str | bytes, str]:
         [name] = parse_formats(fmt)
         if job.kind != "ocr" and name != "json":
@@ -367,6 +381,7 @@ class JobService:
     def cleanup_expired(self) -> int:
         expired = self.store.expired(utcnow())
         for job in expired:
+            self.hot.discard_job(job.tenant_id, job.id)
             self.blobs.delete_prefix(job_prefix(job.tenant_id, job.id))
         if expired:
             self.store.delete_jobs([job.id for job in expired])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from docsight.models import PageResult
@@ -79,13 +79,24 @@ async def replay_job(job_id: str, service: ServiceDep, tenant: TenantDep, respon
 
 @router.get("/{job_id}/result", responses={
     200: {"content": {"application/json": {}, "text/markdown": {}, "text/csv": {}},
-          "description": "The result in the requested format."}, **documented(404, 409, 410)})
-def get_result(job_id: str, service: ServiceDep, tenant: TenantDep,
-               format: str = "json") -> Response:
-    """The result in any export format (``json``, ``md``, ``csv``, ``html``, ``xml``, …)."""
-    job = service.get(job_id, tenant)
-    data, media_type = service.export(job, format)
-    return Response(data, media_type=media_type)
+          "description": "The result in the requested format, with an `ETag`."},
+    304: {"description": "`If-None-Match` matched: the result has not changed."},
+    **documented(404, 409, 410)})
+async def get_result(job_id: str, service: ServiceDep, tenant: TenantDep,
+                     format: str = "json",
+                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    """The result in any export format (``json``, ``md``, ``csv``, ``html``, ``xml``, …).
+
+    Finished results are answered from process memory on the event loop; the first request
+    for a job and format reads the store and blob store on a worker thread.
+    """
+    item = service.hot.get(tenant, job_id, format)
+    if item is None:
+        item = await run_in_threadpool(service.export_hot, job_id, tenant, format)
+    headers = {"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"}
+    if if_none_match is not None and item.etag in {t.strip() for t in if_none_match.split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(item.data, media_type=item.media_type, headers=headers)
 
 
 @router.get("/{job_id}/pages", response_model=list[PageResult], responses=documented(404, 409))
