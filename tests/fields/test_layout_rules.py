@@ -77,3 +77,46 @@ def test_line_items_without_quantity_column() -> None:
     )
     assert items_from_table(table) == [{"description": "Hosting", "unit_price": 4.11}]
     assert items_from_table(Table(n_rows=1, n_cols=1, grid=[["x"]])) == []
+
+
+def test_no_letterhead_name_is_taken_from_the_address_or_the_items(make_result) -> None:
+    rows = [
+        [("LOT 12, JALAN ANGSA", 10)],
+        [("TAMAN BERKELEY", 10)],
+        [("41150 KLANG, SELANGOR", 10)],
+        [("INVOICE NO : 18287", 10)],
+        [("1973 GARBAGE BAG (BLUE) RM1.25", 10)],
+    ]
+    values = _values(make_result(rows), ["vendor_name", "vendor_address"])
+    assert "vendor_name" not in values
+    assert values["vendor_address"].value == (
+        "LOT 12, JALAN ANGSA, TAMAN BERKELEY, 41150 KLANG, SELANGOR"
+    )
+
+
+def test_address_skips_the_brand_outlet_line_and_keeps_a_numbered_outlet(make_result) -> None:
+    rows = [
+        [("Nando's Chickenland Malaysia", 10)],
+        [("Sdn Bhd", 10)],
+        [("Nando's 1 Mont Kiara", 10)],
+        [("Unit G-13, Ground Floor, No.1", 10)],
+        [("Jln Kiara, Mont Kiara", 10)],
+        [("50480 Kuala Lumpur", 10)],
+        [("Tel: 1300-88-6555", 10)],
+    ]
+    address = _values(make_result(rows), ["vendor_address"])["vendor_address"].value
+    assert address == "Unit G-13, Ground Floor, No.1, Jln Kiara, Mont Kiara, 50480 Kuala Lumpur"
+    rows = [
+        [("99 SPEED MART S/B", 10)],
+        [("LOT P.T. 2811, JALAN ANGSA,", 10)],
+        [("41150 KLANG, SELANGOR", 10)],
+        [("1317 TRILLIUM S6 BESI", 10)],
+        [("GST ID. NO : 000181747712", 10)],
+    ]
+    address = _values(make_result(rows), ["vendor_address"])["vendor_address"].value
+    assert address.endswith("41150 KLANG, SELANGOR, 1317 TRILLIUM S6 BESI")
+
+
+def test_date_with_its_first_separator_faded(make_result) -> None:
+    rows = [[("SHOP SDN BHD", 10)], [("2703/2018 No.:CS-20242", 10)], [("Ref CS1802/27714", 10)]]
+    assert _values(make_result(rows), ["date"])["date"].value == "2018-03-27"

@@ -68,6 +68,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # compact day-month-year on till slips: "27032018"
     (re.compile(r"(?<!\d)([0-2]\d|3[01])(0[1-9]|1[0-2])(20\d{2})(?!\d)"), "numeric"),
+    # the first separator lost in a faded print: "2703/2018" (the second one still shows)
+    (
+        re.compile(r"(?<![\w/.\-])([0-2]\d|3[01])(0[1-9]|1[0-2])[/.\-](20\d{2})(?![\w/.\-])"),
+        "numeric",
+    ),
     (re.compile(r"(?<!\d)(20\d{2}|19\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?!\d)"), "ymd"),
     # 25th day of December, 2018 / 25 December 2018 / 25-Dec-18 / 1er janvier 2020
     (

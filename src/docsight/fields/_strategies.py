@@ -16,6 +16,7 @@ from docsight.fields._dates import find_dates
 from docsight.fields._layout import DocumentView, Row
 from docsight.fields._money import NUMBER, find_currency
 from docsight.fields._ocrfix import mend_text
+from docsight.fields._text import fold
 from docsight.fields.templates import FieldSpec
 
 _NOT_TOTAL = re.compile(
@@ -185,12 +186,11 @@ def vendor_name_rows(view: DocumentView) -> list[Row]:
         None,
     )
     if chosen is None:  # letterheads are capitalised; a lower-case line is a scribble
+        # the name heads the address: once the street line is printed, what follows is address,
+        # items and footer, and an item line ("GARBAGE BAG (BLUE)") is no letterhead
+        street = next((i for i, r in enumerate(rows) if _street_line(r.text)), len(rows))
         chosen = next(
-            (
-                i
-                for i, r in enumerate(rows)
-                if _name_like(r.text) and not r.text.islower() and not _street_line(r.text)
-            ),
+            (i for i, r in enumerate(rows[:street]) if _name_like(r.text) and not r.text.islower()),
             None,
         )
     if chosen is None:
@@ -266,7 +266,10 @@ _STREET_WORD = re.compile(
     re.IGNORECASE,
 )
 _TAX_REGISTRATION = re.compile(r"\b(gst|sst|vat|tax\s*id|roc|reg\w*)\b", re.IGNORECASE)
-_OUTLET = re.compile(r"^\s*(\([A-Z][^()]{3,40}\)|\d{3,5}\s?-\s?[A-Z][A-Z .]{3,30})\s*$")
+_OUTLET = re.compile(
+    r"^\s*(\([A-Z][^()]{3,40}\)|\d{3,5}\s?-\s?[A-Z][A-Z .]{3,30}"
+    r"|\d{3,4}\s+[A-Z]{3,}[A-Z0-9 .]{2,30})\s*$"  # "(TESCO NILAI)", "1076-IJOK", "1317 TRILLIUM"
+)
 _PHONE_ONLY = re.compile(r"[\d\s()+\-./]{8,}")
 _ADDRESS_STOP = re.compile(
     r"\b(tel|tél|telephone|phone|fax|h/?p|mobile|gst|sst|email|e-mail|website|www|http|"
@@ -274,6 +277,20 @@ _ADDRESS_STOP = re.compile(
     r"opening hours|open|thank|guest|check|[TF]\s*:)|@|\bgst",
     re.IGNORECASE,
 )
+
+
+def _branch_line(text: str, view: DocumentView) -> bool:
+    """A row opening with the brand of the letterhead and holding no street word: the outlet.
+
+    Chains print the company, then ``<brand> <outlet>`` (``Nando's 1 Mont Kiara``), then the
+    outlet's street address; the outlet line names a shop, it is not part of the address.
+    """
+    names = vendor_name_rows(view)
+    if not names or _STREET_WORD.search(text) or re.search(r"\d{5}", text):
+        return False
+    brand = fold(names[0].text.split()[0]) if names[0].text.split() else ""
+    first = fold(text.split()[0]) if text.split() else ""
+    return len(brand) >= 3 and brand == first
 
 
 def vendor_address_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]:
@@ -310,6 +327,8 @@ def vendor_address_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[C
             break
     while len(collected) > 2 and not _STREET.search(collected[0].text):
         collected = collected[1:]  # a branch or former name above the street ("IKEA Cheras")
+    if len(collected) > 2 and _branch_line(collected[0].text, view):
+        collected = collected[1:]  # "Nando's 1 Mont Kiara": the brand and its outlet
     if not collected:
         return
     raw = "\n".join(
