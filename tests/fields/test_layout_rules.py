@@ -120,3 +120,41 @@ def test_address_skips_the_brand_outlet_line_and_keeps_a_numbered_outlet(make_re
 def test_date_with_its_first_separator_faded(make_result) -> None:
     rows = [[("SHOP SDN BHD", 10)], [("2703/2018 No.:CS-20242", 10)], [("Ref CS1802/27714", 10)]]
     assert _values(make_result(rows), ["date"])["date"].value == "2018-03-27"
+
+
+def test_tax_summary_total_is_not_the_total_and_cash_less_change_is(make_result) -> None:
+    rows = [
+        [("SHOP SDN BHD", 10)],
+        [("SUB-TOTAL", 10), ("144.68", 300)],
+        [("TOTAL TAX(", 10), ("8.68", 300)],
+        [("TOTAL", 10)],
+        [("CASH", 10), ("160.00", 300)],
+        [("CHANGE", 10), ("6.65", 300)],
+        [("GST SUMMARY", 10)],
+        [("TOTAL :", 10), ("144.68", 200), ("8.68", 300)],
+    ]
+    total = _values(make_result(rows), ["total"])["total"]
+    assert total.value == 153.35
+    assert total.source == "cash_change"
+
+
+def test_tax_summary_confirms_one_of_two_printed_totals(make_result) -> None:
+    rows = [
+        [("44 Type: 10 Total", 10), ("277.90", 300)],
+        [("Rounding Adj", 10), ("0.00", 300)],
+        [("Total Inclusive GST:", 10), ("277.00", 300)],
+        [("CASH", 10), ("277.00", 300)],
+        [("GST Summary", 10)],
+        [("Total", 10), ("261.32", 150), ("15.68", 220), ("277.00", 300)],
+    ]
+    assert _values(make_result(rows), ["total"])["total"].value == 277.00
+
+
+def test_total_with_a_space_after_the_decimal_point(make_result) -> None:
+    rows = [
+        [("Total Sales(Incl.GST 6%) RM 64 13", 10)],
+        [("Rounding Adjustment RM 0.02", 10)],
+        [("TOTAL", 10), ("RM 64. 15", 300)],
+        [("CASH", 10), ("RM 100.00", 300)],
+    ]
+    assert _values(make_result(rows), ["total"])["total"].value == 64.15

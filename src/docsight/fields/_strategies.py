@@ -35,8 +35,20 @@ def total_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]
     """Labelled totals, preferring money-shaped, larger and later ones; else the largest amount."""
     found: list[Candidate] = []
     rounded = _rounding_applied(view)
+    summary = _tax_summary_start(view)
+    summary_values: list[float] = []
     for candidate in label_candidates(view, spec):
         text = view.rows[candidate.order].text
+        if candidate.order >= summary:
+            # the tax summary's "TOTAL" row sums its columns (net, tax, maybe gross): it may
+            # confirm a total printed above but is never the total on its own
+            summary_values.append(candidate.value)
+            continue
+        split = _SPLIT_DECIMAL.search(candidate.raw)
+        if split is not None:
+            mended = make(spec, split.group(1) + split.group(2), 0.0, None, 0, 0, "")
+            if mended is not None:
+                candidate.value = mended.value
         if not isinstance(candidate.value, float) or candidate.value <= 0:
             continue
         if _NOT_TOTAL.search(text) or (_TAX_WORD.search(text) and not _INCLUSIVE.search(text)):
@@ -65,8 +77,14 @@ def total_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]
             if candidate.value == top:
                 candidate.score = min(1.0, candidate.score + 0.08)
             agreeing = sum(1 for c in found if c.value == candidate.value)
+            if candidate.value in summary_values:
+                candidate.score = min(1.0, candidate.score + 0.1)  # the POS's own sum agrees
             candidate.score = min(1.0, candidate.score + 0.04 * (agreeing - 1))
         yield from found
+        return
+    tendered = _cash_less_change(view, spec)
+    if tendered is not None:
+        yield tendered
         return
     amounts: list[Candidate] = []
     for row in view.rows:
@@ -78,6 +96,46 @@ def total_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]
                 amounts.append(amount)
     if amounts:
         yield max(amounts, key=lambda c: c.value)
+
+
+_SPLIT_DECIMAL = re.compile(r"(\d+[.,])\s+(\d{2})\s*$")  # "TOTAL RM 64. 15"
+_SUMMARY = re.compile(r"\b(gst|tax|vat|sst)\s*summary\b", re.IGNORECASE)
+_CASH = re.compile(r"^\W*(cash|tunai|tendered|amount tendered)\b", re.IGNORECASE)
+_CHANGE = re.compile(r"^\W*(change|change due|baki)\b", re.IGNORECASE)
+
+
+def _tax_summary_start(view: DocumentView) -> int:
+    """Index of the ``GST Summary`` header row: the tax table that follows the payment lines."""
+    return next((r.index for r in view.rows if _SUMMARY.search(r.text)), len(view.rows))
+
+
+def _cash_less_change(view: DocumentView, spec: FieldSpec) -> Candidate | None:
+    """With the total's figure lost, what was paid: cash handed over less the change given.
+
+    Only when both lines are printed, in that order, and the cash covers a positive amount.
+    """
+    cash = change = None
+    for row in view.rows:
+        amounts = _MONEY.findall(row.text)
+        if not amounts:
+            continue
+        if cash is None and _CASH.search(row.text):
+            cash = (row, amounts[-1])
+        elif cash is not None and _CHANGE.search(row.text):
+            change = amounts[-1]
+            break
+    if cash is None or change is None:
+        return None
+    paid = make(spec, cash[1], 0.0, None, 0, 0, "")
+    back = make(spec, change, 0.0, None, 0, 0, "")
+    if paid is None or back is None or not paid.value > back.value >= 0:
+        return None
+    row = cash[0]
+    start = row.text.rfind(cash[1])
+    candidate = make(
+        spec, f"{paid.value - back.value:.2f}", 0.4, row, start, start + len(cash[1]), "cash_change"
+    )
+    return candidate
 
 
 def _on_nickel(value: float) -> bool:
