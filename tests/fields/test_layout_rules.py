@@ -158,3 +158,18 @@ def test_total_with_a_space_after_the_decimal_point(make_result) -> None:
         [("CASH", 10), ("RM 100.00", 300)],
     ]
     assert _values(make_result(rows), ["total"])["total"].value == 64.15
+
+
+def test_unlabelled_date_printed_with_the_time_of_sale_wins(make_result) -> None:
+    rows = [
+        [("PAID", 10)],
+        [("13 MAR 2018", 10)],
+        [("MR.D.I.Y.(M) SDN BHD", 10)],
+        [("TOTAL", 10), ("37.10", 300)],
+        [("14-03-18 21:49 SH03 ZJ20 T1", 10)],
+    ]
+    date = _values(make_result(rows), ["date"])["date"]
+    assert date.value == "2018-03-14"
+    assert date.source == "date_with_time"
+    rows = [[("SHOP", 10)], [("13 MAR 2018", 10)], [("TOTAL 37.10", 10)]]
+    assert _values(make_result(rows), ["date"])["date"].value == "2018-03-13"

@@ -15,6 +15,7 @@ from docsight.fields._ocrfix import mend_text, mend_word
         ("SCLANGOR", "SELANGOR"),  # E read as C
         ("Perindustrlan", "Perindustrian"),
         ("INUAH", "INDAH"),
+        ("QFF", "OFF"),  # a q without its u is no word
     ],
 )
 def test_lookalike_slips_in_address_words_are_mended(token: str, expected: str) -> None:

@@ -77,12 +77,13 @@ def _close(token: str, word: str) -> bool:
 
     Only look-alikes count: an arbitrary letter changes one real word into another too often
     (Malay ``pasar``/``pasir``, ``borong``/``lorong``, a town ``Segar`` read as ``Setar``).
-    Words of four letters or fewer must also hold a digit or symbol (``1OT``), because a short
+    Words of four letters or fewer must also hold a digit, a symbol or a ``q`` without its ``u``
+    (``1OT``, ``QFF``), because a short
     real name (``JIN``) is one look-alike away from a short vocabulary word (``JLN``).
     """
     diffs = [(a, b) for a, b in zip(token, word, strict=True) if a != b]
-    if len(word) <= 4 and token.isalpha():
-        return not diffs
+    if len(word) <= 4 and token.isalpha() and not re.search(r"q(?!u)", token):
+        return not diffs  # (a q without its u is no word either: "QFF")
     return all(pair in _PAIRS for pair in diffs) and len(diffs) <= 2 and len(diffs) < len(word)
 
 

@@ -152,15 +152,31 @@ def _rounding_applied(view: DocumentView) -> bool:
     return False
 
 
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:.][0-5]\d(?![\d.,])")
+
+
 def date_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]:
-    """Labelled dates first; the document's first date as a weaker fallback."""
+    """Labelled dates first; the first date printed with a time, else the first date, weaker.
+
+    A till prints its transaction date with the time of sale (``14-03-18 21:49``); a date
+    alone higher up may be a stamp (``PAID 13 MAR 2018``) or an opening date.
+    """
     yield from label_candidates(view, spec)
+    first: Candidate | None = None
     for row in view.rows:
         for _value, start, end in find_dates(row.text):
             candidate = make(spec, row.text[start:end], 0.55, row, start, end, "first_date")
-            if candidate is not None and candidate.error is None:
+            if candidate is None or candidate.error is not None:
+                continue
+            if _CLOCK.search(row.text[:start] + " " + row.text[end:]):
+                candidate.source = "date_with_time"
                 yield candidate
                 return
+            if first is None:
+                first = candidate
+                first.score = 0.5
+    if first is not None:
+        yield first
 
 
 def currency_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]:
