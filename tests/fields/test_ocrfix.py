@@ -63,3 +63,8 @@ def test_extracted_letterhead_is_mended(make_result) -> None:
     }
     assert values["vendor_name"] == "KEDAI SDN BHD"
     assert values["vendor_address"] == "12, Jalan Tampoi 7/4, 81200 Johor Bahru, SELANGOR"
+
+
+def test_correct_legal_form_and_house_numbers_stay_as_printed() -> None:
+    assert mend_text("S.H.H. MOTOR SDN. BHD.", "name") == "S.H.H. MOTOR SDN. BHD."
+    assert mend_text("NO. 1234D JALAN BESAR, 45600 BATANG") == "NO. 1234D JALAN BESAR, 45600 BATANG"

@@ -34,7 +34,9 @@ putrajaya labuan malaysia singapore shah alam petaling klang seri sri kembangan 
 ampang kajang subang damansara kepong rawang semenyih bangi nilai seremban ipoh kuantan pasir
 gudang skudai masai permas senai kulai muar batu pahat kluang segamat alor setar butterworth
 georgetown kuching kinabalu sandakan tawau miri sibu bintulu taiping melaka cyberjaya sentul
-bangsar cheras setia mutiara sunway serdang balakong kinrara tropicana
+bangsar cheras setia mutiara sunway serdang balakong kinrara tropicana dataran padang permai
+perdana damai sentosa mewah megah emas intan wangsa maju keramat gombak selayang segambut pudu
+bintang senawang nusajaya iskandar larkin tebrau stulang sutera jalil
 """
 _NAME_WORDS = """
 sdn bhd berhad enterprise enterprises trading company corporation limited holdings industries
@@ -130,12 +132,18 @@ _POSTCODE_SLIP = re.compile(r"(?<![\w\-/])(?=\w{5}\s+[A-Za-z]{3})(\d{4}[OoDUQ]|\
 
 
 def _mend_postcode(text: str) -> str:
-    """A five-character postcode before the town with one letter for a ``0`` (``4017U``)."""
+    """A five-character postcode before the town with one letter for a ``0`` (``4017U``).
+
+    Only when the address has no clean postcode: a house number with a letter (``1234D``)
+    then stays as printed.
+    """
+    if re.search(r"(?<![\w\-/.])\d{5}(?![\w\-/])", text):
+        return text
     return _POSTCODE_SLIP.sub(lambda m: re.sub(r"[OoDUQ]", "0", m.group(0)), text)
 
 
 _LEGAL_SLIPS = [
-    (re.compile(r"\bS[O0DQ]N\.?\s*(?=BH[D0O]\b)"), "SDN "),  # "SON BHD"
+    (re.compile(r"\bS[O0Q]N(?=\.?\s*BH[D0O]\b)"), "SDN"),  # "SON BHD"
     (re.compile(r"\bBH[0O]\b"), "BHD"),
     (re.compile(r"\bS/[D8]\s*$"), "S/B"),  # "S/D" at the end of a name: Sendirian Berhad
     (re.compile(r"(?<=\b[A-Z]\.)1(?=\.)"), "I"),  # an initial read as a digit: "D.1.Y."
