@@ -173,3 +173,23 @@ def test_unlabelled_date_printed_with_the_time_of_sale_wins(make_result) -> None
     assert date.source == "date_with_time"
     rows = [[("SHOP", 10)], [("13 MAR 2018", 10)], [("TOTAL 37.10", 10)]]
     assert _values(make_result(rows), ["date"])["date"].value == "2018-03-13"
+
+
+def test_total_printed_after_the_tax_summary_is_still_the_total(make_result) -> None:
+    rows = [
+        [("SHOP SDN BHD", 10)],
+        [("GST Summary", 10)],
+        [("Code % Net Amt GST", 10)],
+        [("SR 6%", 10), ("51.42", 200), ("3.08", 300)],
+        [("Total", 10), ("51.42", 200), ("3.08", 300)],
+        [("Item: apples", 10)],
+        [("Item: pears", 10)],
+        [("TOTAL", 10), ("54.50", 300)],
+        [("Points earned to date", 10), ("80.00", 300)],
+    ]
+    assert _values(make_result(rows), ["total"])["total"].value == 54.50
+
+
+def test_a_price_is_not_the_time_of_sale(make_result) -> None:
+    rows = [[("SHOP", 10)], [("13 MAR 2018", 10)], [("Promo to 31/12/2018 RM 12.30", 10)]]
+    assert _values(make_result(rows), ["date"])["date"].value == "2018-03-13"

@@ -35,11 +35,11 @@ def total_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]
     """Labelled totals, preferring money-shaped, larger and later ones; else the largest amount."""
     found: list[Candidate] = []
     rounded = _rounding_applied(view)
-    summary = _tax_summary_start(view)
+    summary = _tax_summary_rows(view)
     summary_values: list[float] = []
     for candidate in label_candidates(view, spec):
         text = view.rows[candidate.order].text
-        if candidate.order >= summary:
+        if candidate.order in summary:
             # the tax summary's "TOTAL" row sums its columns (net, tax, maybe gross): it may
             # confirm a total printed above but is never the total on its own
             summary_values.append(candidate.value)
@@ -104,9 +104,17 @@ _CASH = re.compile(r"^\W*(cash|tunai|tendered|amount tendered)\b", re.IGNORECASE
 _CHANGE = re.compile(r"^\W*(change|change due|baki)\b", re.IGNORECASE)
 
 
-def _tax_summary_start(view: DocumentView) -> int:
-    """Index of the ``GST Summary`` header row: the tax table that follows the payment lines."""
-    return next((r.index for r in view.rows if _SUMMARY.search(r.text)), len(view.rows))
+def _tax_summary_rows(view: DocumentView) -> set[int]:
+    """Rows of the ``GST Summary`` table: its header and the few rows of rates and sums.
+
+    The table is short (a column header, one row per tax code, a total), so only the next
+    five rows count; a grand total printed after a summary is still found as a total.
+    """
+    rows: set[int] = set()
+    for row in view.rows:
+        if _SUMMARY.search(row.text):
+            rows.update(range(row.index, row.index + 6))
+    return rows
 
 
 def _cash_less_change(view: DocumentView, spec: FieldSpec) -> Candidate | None:
@@ -152,7 +160,7 @@ def _rounding_applied(view: DocumentView) -> bool:
     return False
 
 
-_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:.][0-5]\d(?![\d.,])")
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):[0-5]\d(?![\d.,])")  # not "12.30", a price
 
 
 def date_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candidate]:
