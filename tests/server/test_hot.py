@@ -1,5 +1,6 @@
 import time
 
+import pytest
 from doubles import png
 from fastapi.testclient import TestClient
 
@@ -76,3 +77,28 @@ def test_unfinished_jobs_are_not_kept(client: TestClient) -> None:
     client.get(f"/v1/jobs/{job['id']}", params={"wait": 10})
     assert client.get(f"/v1/jobs/{job['id']}/result").status_code == 409
     assert len(client.app.state.service.hot) == 0
+
+
+def test_the_shortcut_answers_hits_without_the_router(client: TestClient) -> None:
+    from docsight.server.deps import get_service
+
+    job = client.post("/v1/jobs", files={"file": ("a.png", png())}).json()
+    client.get(f"/v1/jobs/{job['id']}", params={"wait": 10})
+    warm = client.get(f"/v1/jobs/{job['id']}/result", params={"format": "md"})
+
+    def broken() -> None:
+        raise RuntimeError("the router was used")
+
+    client.app.dependency_overrides[get_service] = broken
+    try:
+        hit = client.get(f"/v1/jobs/{job['id']}/result?format=md",
+                         headers={"X-Request-ID": "req-hot-1"})
+        assert hit.status_code == 200 and hit.content == warm.content
+        assert hit.headers["x-request-id"] == "req-hot-1"
+        assert hit.headers["content-type"].startswith("text/markdown")
+        with pytest.raises(RuntimeError, match="router"):  # a miss still goes to the route
+            client.get(f"/v1/jobs/{job['id']}/result", params={"format": "csv"})
+    finally:
+        client.app.dependency_overrides.clear()
+    metrics = client.get("/metrics").text
+    assert 'route="/v1/jobs/{job_id}/result",status="200"' in metrics

@@ -35,6 +35,7 @@ from docsight.server.routes.engines import router as engines_router
 from docsight.server.routes.health import router as health_router
 from docsight.server.routes.jobs import router as jobs_router
 from docsight.server.routes.ocr import router as ocr_router
+from docsight.server.shortcut import HotResultShortcut
 from docsight.settings import Settings, get_settings
 
 log = get_logger("docsight.api")
@@ -167,5 +168,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    cache_router, health_router):
         app.include_router(router)
 
+    app.add_middleware(HotResultShortcut, state=app.state)  # inside Observe: logged, counted
     app.add_middleware(Observe, state=app.state)
     return app

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from docsight.server.jobs.service import JobService
+from docsight.server.shortcut import tenant_of
 from docsight.settings import Settings
 
 
@@ -27,8 +28,7 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_tenant(request: Request) -> str:
     """One tenant until authentication lands; the seam where a principal will be resolved."""
-    settings: Settings = request.app.state.settings
-    return settings.server.tenant
+    return tenant_of(request.app.state)
 
 
 async def get_request_id(request: Request) -> str:

@@ -13,6 +13,7 @@ from docsight.server.problems import JobNotFoundError, documented
 from docsight.server.routes._forms import FormDep
 from docsight.server.routes._views import accepted, job_detail, job_view
 from docsight.server.schemas import JobList, JobPublic, JobState
+from docsight.server.shortcut import result_response
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 FileField = Annotated[UploadFile | None, File(description="The document (PDF or image).")]
@@ -87,16 +88,13 @@ async def get_result(job_id: str, service: ServiceDep, tenant: TenantDep,
                      if_none_match: Annotated[str | None, Header()] = None) -> Response:
     """The result in any export format (``json``, ``md``, ``csv``, ``html``, ``xml``, …).
 
-    Finished results are answered from process memory on the event loop; the first request
-    for a job and format reads the store and blob store on a worker thread.
+    Finished results are answered from process memory (``server/shortcut.py``); the first
+    request for a job and format reads the store and blob store on a worker thread.
     """
-    item = service.hot.get(tenant, job_id, format)
+    item = service.hot.get(tenant, job_id, format)  # usually answered by the shortcut already
     if item is None:
         item = await run_in_threadpool(service.export_hot, job_id, tenant, format)
-    headers = {"ETag": item.etag, "Cache-Control": "private, max-age=0, must-revalidate"}
-    if if_none_match is not None and item.etag in {t.strip() for t in if_none_match.split(",")}:
-        return Response(status_code=304, headers=headers)
-    return Response(item.data, media_type=item.media_type, headers=headers)
+    return result_response(item, if_none_match)
 
 
 @router.get("/{job_id}/pages", response_model=list[PageResult], responses=documented(404, 409))
