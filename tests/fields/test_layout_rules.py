@@ -193,3 +193,19 @@ def test_total_printed_after_the_tax_summary_is_still_the_total(make_result) -> 
 def test_a_price_is_not_the_time_of_sale(make_result) -> None:
     rows = [[("SHOP", 10)], [("13 MAR 2018", 10)], [("Promo to 31/12/2018 RM 12.30", 10)]]
     assert _values(make_result(rows), ["date"])["date"].value == "2018-03-13"
+
+
+def test_faded_legal_form_and_misread_registration_label(make_result) -> None:
+    rows = [
+        [("TAN WOON YANN", 10)],
+        [("BOOK TA .K(TAMAN DAYA) SDN BND", 10)],
+        [("(CO. RFG : 860671-D)", 10)],
+        [("NO.53 55,57 & 59, JALAN SAGU 18,", 10)],
+        [("81100 JOHOR BAHRU, JOHOR.", 10)],
+        [("TEL: 07-3525333", 10)],
+    ]
+    values = _values(make_result(rows), ["vendor_name", "vendor_address"])
+    assert values["vendor_name"].value == "BOOK TA .K(TAMAN DAYA) SDN BHD"
+    assert values["vendor_address"].value == (
+        "NO.53 55,57 & 59, JALAN SAGU 18, 81100 JOHOR BAHRU, JOHOR."
+    )

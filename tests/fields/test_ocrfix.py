@@ -49,6 +49,8 @@ def test_legal_form_and_initial_slips_in_names() -> None:
     assert mend_text("99 SPEED MART S/D", "name") == "99 SPEED MART S/B"
     assert mend_text("AIK HUAT HARDWAKE", "name") == "AIK HUAT HARDWARE"
     assert mend_text("JOHN & SON TRADING", "name") == "JOHN & SON TRADING"
+    assert mend_text("POPULAR BOOK CP. (M) SDN BHD", "name") == "POPULAR BOOK CO. (M) SDN BHD"
+    assert mend_text("KEDAI SDN BND", "name") == "KEDAI SDN BHD"
 
 
 def test_extracted_letterhead_is_mended(make_result) -> None:

@@ -144,7 +144,8 @@ def _mend_postcode(text: str) -> str:
 
 _LEGAL_SLIPS = [
     (re.compile(r"\bS[O0Q]N(?=\.?\s*BH[D0O]\b)"), "SDN"),  # "SON BHD"
-    (re.compile(r"\bBH[0O]\b"), "BHD"),
+    (re.compile(r"(?<=\bSDN )BND\b|(?<=\bSDN\. )BND\b|\bBH[0O]\b"), "BHD"),
+    (re.compile(r"\bC[P0]\.(?=\s*(\(M\)\s*)?(SDN|BHD|BERHAD|PTE|LTD)\b)"), "CO."),  # "CP. (M)"
     (re.compile(r"\bS/[D8]\s*$"), "S/B"),  # "S/D" at the end of a name: Sendirian Berhad
     (re.compile(r"(?<=\b[A-Z]\.)1(?=\.)"), "I"),  # an initial read as a digit: "D.1.Y."
     (re.compile(r"(?<=\b[A-Z]\.)0(?=\.)"), "O"),

@@ -213,7 +213,7 @@ def currency_candidates(view: DocumentView, spec: FieldSpec) -> Iterator[Candida
 
 
 _LEGAL = re.compile(
-    r"\b(sdn\.?\s*bhd|s/b|bhd|berhad|ltd|limited|inc|llc|l\.l\.c|gmbh|corp|corporation|pty|"
+    r"\b(s[d0oq]n\.?\s*b[hn][d0o]|s/b|bhd|berhad|ltd|limited|inc|llc|l\.l\.c|gmbh|corp|corporation|pty|"
     r"plc|s\.a|sarl|s\.r\.l|srl|b\.v|pvt|llp|enterprises?|trading)\b\.?",
     re.IGNORECASE,
 )
@@ -226,7 +226,9 @@ _NOT_NAME = re.compile(
 _REGISTRATION = re.compile(
     r"^(?=.*\d)\W*(\(?\s*(co\.?|company|roc|reg\.?|registration)?\s*(no\.?|number)?\s*[:.]?\s*"
     r"[\dA-Z]{3,}[-·.][A-Z0-9]{1,3}\s*\)?)\W*$|^\W*\(\s*[A-Z]{0,3}\d{5,}[A-Z]?\s*\)\W*$|\b(co\.?\s*reg|company\s*(reg\.?\s*)?no|roc\s*no|"
-    r"reg\.?\s*no|br\s*no|co[\s.\-]*reg|co\.?\s*no\b)",
+    r"reg\.?\s*no|br\s*no|co[\s.\-]*reg|co\.?\s*no\b)"
+    # a company number alone, whatever its misread label: "(CO. RFG : 860671-D)"
+    r"|^\W*\(?[^()\d]{0,15}\b\d{5,12}-[A-Z]\W*\)?\W*$",
     re.IGNORECASE,
 )
 
