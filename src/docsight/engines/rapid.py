@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from docsight.engines._memory import release_freed_memory
 from docsight.engines._rapid_pipeline import (
     RawLine,
     Tuning,
@@ -135,6 +136,7 @@ class RapidOcrEngine:
         img = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 
         quads, _ = detect(self._det, img, tuning)
+        release_freed_memory()  # detection's activations, before recognition allocates its own
         timings["det"] = time.perf_counter() - start
 
         mark = time.perf_counter()
@@ -151,6 +153,7 @@ class RapidOcrEngine:
                 raw.append(
                     RawLine(quad, score, piece.shape[0], chars, ink=ink, ink_height=ink_height)
                 )
+        release_freed_memory()
         timings["rec"] = time.perf_counter() - mark
 
         lines = [
