@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import mmap
 import sys
 
 import pytest
@@ -79,8 +80,11 @@ def test_kept_history_is_bounded() -> None:
 def test_rss_growth_sees_memory_written_during_a_load() -> None:
     before = resident_bytes()
     assert before is not None and before > 10 << 20
-    blob = b"x" * (64 << 20)  # written, so resident (unlike a calloc'd bytearray)
+    # Fresh anonymous pages, each touched: resident whatever free heap earlier tests left.
+    blob = mmap.mmap(-1, 64 << 20)
+    for offset in range(0, 64 << 20, mmap.PAGESIZE):
+        blob[offset] = 1
     growth = rss_growth(before)
     assert growth is not None and growth >= 60 << 20
-    del blob
+    blob.close()
     assert rss_growth(None) is None

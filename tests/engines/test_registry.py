@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import time
 from typing import ClassVar
 
@@ -21,7 +22,11 @@ class HeavyEngine:
 
     def __init__(self, settings: Settings) -> None:
         time.sleep(0.05)
-        self.weights = b"w" * (32 << 20)
+        # Fresh anonymous pages, touched: RSS grows by their size whatever the allocator holds
+        # free from earlier tests (a bytes object could reuse already-resident heap).
+        self.weights = mmap.mmap(-1, 32 << 20)
+        for offset in range(0, 32 << 20, mmap.PAGESIZE):
+            self.weights[offset] = 1
 
     @classmethod
     def availability(cls) -> Availability:
