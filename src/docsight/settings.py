@@ -65,6 +65,7 @@ class EngineSettings(BaseModel):
         description="Threads an engine may use for one page.",
     )
     use_layout: bool = Field(True, description="Run the layout model (tables, headings, figures).")
+    checkboxes: bool = Field(True, description="Find checkbox frames and write them as ☐ / ☑.")
     tesseract_lang: str = "eng"
     tessdata_path: str | None = Field(
         None, description="Folder holding *.traineddata; found automatically when unset."

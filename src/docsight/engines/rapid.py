@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 
 from docsight.engines._memory import release_freed_memory
@@ -35,6 +36,7 @@ from docsight.engines._rapid_pipeline import (
 )
 from docsight.engines._rapid_words import compose_plain, split_words, to_line
 from docsight.engines.base import Availability, Capabilities, PageImage, check_modules
+from docsight.engines.checkboxes import find_checkboxes, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
 from docsight.errors import EngineFailedError, EngineUnavailableError
@@ -161,6 +163,19 @@ class RapidOcrEngine:
             for r in raw
             if r.score >= tuning.text_score and r.text
         ]
+
+        if self._settings.engine.checkboxes and lines:
+            mark = time.perf_counter()
+            heights = [
+                ln.box.y1 - ln.box.y0
+                for ln in lines
+                if ln.box.x1 - ln.box.x0 > ln.box.y1 - ln.box.y0
+            ]
+            if heights:
+                gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+                boxes = find_checkboxes(gray, float(np.median(heights)))
+                lines = merge_checkboxes(lines, boxes)
+            timings["checkboxes"] = time.perf_counter() - mark
 
         blocks: list[LayoutBlock] = []
         if self._layout is not None:
