@@ -151,3 +151,24 @@ def test_compose_plain_orders_rows_then_columns() -> None:
     ordered, markdown = compose_plain(lines)
     assert [ln.text for ln in ordered] == ["Shop", "TOTAL", "9.00"]
     assert markdown == "Shop\n\nTOTAL 9.00"
+
+
+def test_split_words_finds_a_skipped_cell_in_monospaced_print() -> None:
+    # ten digits on a 10-px pitch, a space rendered as one skipped cell after the sixth: the
+    # blank there (10 px) is under the plain limit (1 + 0.4 * 28 px), the pitch doubles
+    xs = [5, 15, 25, 35, 45, 55, 75, 85, 95, 105]
+    gaps = {10, 20, 30, 40, 50, 80, 90, 100} | set(range(60, 70))
+    ink = "".join("0" if x in gaps else "1" for x in range(110))
+    line = _raw("2023050614", xs, ink)
+    line.ink_height = 28.0
+    words = ["".join(c.text for c in w) for w in split_words(line, 0.4)]
+    assert words == ["202305", "0614"]
+
+
+def test_split_words_leaves_proportional_wide_pairs_alone() -> None:
+    # a wide pair ("mw") twice the usual distance apart, but with an ordinary blank between
+    xs = [5, 15, 25, 35, 45, 65, 75, 85, 95]
+    ink = "".join("0" if x in {10, 20, 30, 40, 55, 70, 80, 90} else "1" for x in range(100))
+    line = _raw("abcdmwxyz", xs, ink)
+    line.ink_height = 28.0
+    assert ["".join(c.text for c in w) for w in split_words(line, 0.4)] == ["abcdmwxyz"]

@@ -44,7 +44,19 @@ def split_words(line: RawLine, space_gap: float) -> list[list[Char]]:
             if not (chars[i].text.isspace() or chars[i - 1].text.isspace()):
                 blanks[i] = _blank_run(ink, chars[i - 1].x, chars[i].x)
     inner = list(blanks.values())
-    limit = (float(np.median(inner)) if inner else 0.0) + space_gap * line.ink_height
+    median_blank = float(np.median(inner)) if inner else 0.0
+    limit = median_blank + space_gap * line.ink_height
+    # Monospaced print (receipts, forms) puts every character a fixed pitch apart, so a space
+    # is a skipped cell: twice the pitch between centres. Where the blank between the glyphs is
+    # also clearly wider than usual, that is a space even below ``limit``: wide glyphs either
+    # side of a space leave less paper than the line's narrow ones. Both conditions must hold,
+    # so wide letter pairs of proportional print (``mw``) are not split.
+    # Centres come from CTC columns, a third of a glyph apart: the mean of ordinary steps
+    # averages that rounding out, where a median would land on one side of it.
+    steps = np.array([chars[i].x - chars[i - 1].x for i in blanks], dtype=float)
+    ordinary = steps[steps < 1.5 * np.median(steps)] if len(steps) >= 4 else steps[:0]
+    pitch = float(ordinary.mean()) if len(ordinary) >= 4 else 0.0
+    soft_limit = median_blank + 0.5 * space_gap * line.ink_height
     words: list[list[Char]] = []
     current: list[Char] = []
     for i, char in enumerate(chars):
@@ -53,7 +65,11 @@ def split_words(line: RawLine, space_gap: float) -> list[list[Char]]:
                 words.append(current)
             current = []
             continue
-        if current and blanks.get(i, 0) > limit:
+        blank = blanks.get(i, 0)
+        skipped_cell = (
+            pitch > 0 and blank > soft_limit and chars[i].x - chars[i - 1].x >= 1.75 * pitch
+        )
+        if current and (blank > limit or skipped_cell):
             words.append(current)
             current = []
         current.append(char)
