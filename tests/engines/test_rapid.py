@@ -172,3 +172,17 @@ def test_split_words_leaves_proportional_wide_pairs_alone() -> None:
     line = _raw("abcdmwxyz", xs, ink)
     line.ink_height = 28.0
     assert ["".join(c.text for c in w) for w in split_words(line, 0.4)] == ["abcdmwxyz"]
+
+
+def test_a_straight_quote_closing_a_curly_one_is_made_curly() -> None:
+    from docsight.engines._rapid_words import _pair_quotes
+    from docsight.models import Word
+
+    def words(*texts: str) -> list[Word]:
+        box = BBox(x0=0, y0=0, x1=1, y1=1)
+        return [Word(text=t, box=box) for t in texts]
+
+    out = _pair_quotes(words('(“Wood"),', "and", "‘it's", "done'"))
+    assert [w.text for w in out] == ["(“Wood”),", "and", "‘it’s", "done'"]
+    plain = words('"straight"', "stays")
+    assert _pair_quotes(plain) == plain

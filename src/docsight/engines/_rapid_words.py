@@ -94,6 +94,33 @@ def _box(points: FloatArray, width: int, height: int) -> BBox:
     return BBox(x0=float(xs.min()), y0=float(ys.min()), x1=float(xs.max()), y1=float(ys.max()))
 
 
+_CLOSING = {"“": ('"', "”"), "‘": ("'", "’")}
+
+
+def _pair_quotes(words: list[Word]) -> list[Word]:
+    """Straight quotes that close a curly opening quote, written curly too.
+
+    The recogniser reads opening quotes as ``“`` but often the closing ones as a straight
+    ``"`` (their shapes are close at scan resolution), leaving ``(“Wood"),``. Type sets quotes
+    in pairs of one style, so a straight quote after an unclosed curly one is its closing half.
+    Lines without a curly opening quote are left as read.
+    """
+    if not any(o in w.text for w in words for o in _CLOSING):
+        return words
+    open_quotes: list[str] = []
+    fixed: list[Word] = []
+    for word in words:
+        chars = list(word.text)
+        for k, ch in enumerate(chars):
+            if ch in _CLOSING:
+                open_quotes.append(ch)
+            elif open_quotes and ch in (_CLOSING[open_quotes[-1]][1], _CLOSING[open_quotes[-1]][0]):
+                chars[k] = _CLOSING[open_quotes.pop()][1]
+        text = "".join(chars)
+        fixed.append(word if text == word.text else word.model_copy(update={"text": text}))
+    return fixed
+
+
 def to_line(raw: RawLine, words: list[list[Char]], width: int, height: int) -> Line:
     """A ``Line`` in page pixels; word extents are estimated from their characters' columns."""
     quad = raw.quad
@@ -109,6 +136,7 @@ def to_line(raw: RawLine, words: list[list[Char]], width: int, height: int) -> L
         conf = float(np.clip(np.mean([c.prob for c in chars]), 0.0, 1.0))
         text = "".join(c.text for c in chars)
         out.append(Word(text=text, box=_box(np.stack([*a, *b]), width, height), confidence=conf))
+    out = _pair_quotes(out)
     return Line(
         text=" ".join(w.text for w in out),
         box=_box(quad, width, height),
