@@ -56,6 +56,8 @@ class Tuning:
     rec_squeeze: float = 1.0
     text_score: float = 0.5
     space_gap: float = 0.4
+    cell_pitch: float = 1.75
+    cell_blank: float = 0.5
 
 
 @dataclass

@@ -29,7 +29,9 @@ def _blank_run(ink: NDArray[np.bool_], x0: float, x1: float) -> int:
     return int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
 
 
-def split_words(line: RawLine, space_gap: float) -> list[list[Char]]:
+def split_words(
+    line: RawLine, space_gap: float, *, cell_pitch: float = 1.75, cell_blank: float = 0.5
+) -> list[list[Char]]:
     """Characters grouped into words at decoded spaces and at unusually wide blank gaps.
 
     A gap counts as a space when it exceeds the line's median gap between letters by
@@ -56,7 +58,7 @@ def split_words(line: RawLine, space_gap: float) -> list[list[Char]]:
     steps = np.array([chars[i].x - chars[i - 1].x for i in blanks], dtype=float)
     ordinary = steps[steps < 1.5 * np.median(steps)] if len(steps) >= 4 else steps[:0]
     pitch = float(ordinary.mean()) if len(ordinary) >= 4 else 0.0
-    soft_limit = median_blank + 0.5 * space_gap * line.ink_height
+    soft_limit = median_blank + cell_blank * space_gap * line.ink_height
     words: list[list[Char]] = []
     current: list[Char] = []
     for i, char in enumerate(chars):
@@ -67,7 +69,7 @@ def split_words(line: RawLine, space_gap: float) -> list[list[Char]]:
             continue
         blank = blanks.get(i, 0)
         skipped_cell = (
-            pitch > 0 and blank > soft_limit and chars[i].x - chars[i - 1].x >= 1.75 * pitch
+            pitch > 0 and blank > soft_limit and chars[i].x - chars[i - 1].x >= cell_pitch * pitch
         )
         if current and (blank > limit or skipped_cell):
             words.append(current)

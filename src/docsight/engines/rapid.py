@@ -159,7 +159,14 @@ class RapidOcrEngine:
         timings["rec"] = time.perf_counter() - mark
 
         lines = [
-            to_line(r, split_words(r, tuning.space_gap), width, height)
+            to_line(
+                r,
+                split_words(
+                    r, tuning.space_gap, cell_pitch=tuning.cell_pitch, cell_blank=tuning.cell_blank
+                ),
+                width,
+                height,
+            )
             for r in raw
             if r.score >= tuning.text_score and r.text
         ]

@@ -28,7 +28,9 @@ RESULT_ROUTE = "/v1/jobs/{job_id}/result"
 def tenant_of(state: Any) -> str:
     """The tenant of a request; one per deployment until authentication resolves principals.
 
-    Shared by ``deps.get_tenant`` and the shortcut, so both see the same tenant.
+    Shared by ``deps.get_tenant`` and the shortcut, so both see the same tenant. When
+    authentication lands it must resolve the principal from the request here, for both paths:
+    the shortcut answers without FastAPI's dependencies.
     """
     tenant: str = state.settings.server.tenant
     return tenant
