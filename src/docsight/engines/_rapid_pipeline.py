@@ -41,6 +41,9 @@ class Tuning:
     - ``rec_squeeze`` < 1 narrows recognition inputs: 0.8 saves ~14% CPU for -0.004 F1.
     - ``text_score`` between 0.3 and 0.8 moved F1 by under 0.002.
     - ``space_gap``: see ``_rapid_words.split_words``; 0.4 gave +0.012 F1 on SROIE.
+    - ``cell_pitch``/``cell_blank``: a skipped cell in monospaced print (``split_words``).
+      1.75 x pitch and half of ``space_gap`` took scribeocr receipt_03 from 0.959 to 0.984 and
+      left the first 30 SROIE receipts at 0.881; 1.5 x pitch gave 0.880, both lowered 0.871.
     """
 
     det_probe_side: int = 1280
