@@ -10,7 +10,7 @@ import io
 import os
 import threading
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PIL import Image
 
@@ -76,3 +76,13 @@ def register(engines: dict[str, str]) -> None:
     engines["gated"] = "doubles:GatedEngine"
     engines["gpu"] = "doubles:GpuEngine"
     engines["invoice"] = "doubles:InvoiceEngine"
+
+
+def expire_now(service: Any, job_id: str) -> None:
+    """Move a job's result expiry to now, as if its TTL had run out."""
+    from docsight.server.jobs.tables import Job, utcnow
+
+    with service.store.session() as session:
+        session.get(Job, job_id).expires_at = utcnow()
+        session.commit()
+    time.sleep(0.01)

@@ -1,7 +1,6 @@
-import time
 
 import pytest
-from doubles import png
+from doubles import expire_now, png
 from fastapi.testclient import TestClient
 from test_webhooks import wait_for
 
@@ -59,12 +58,7 @@ def test_expired_results_are_deleted(client: TestClient) -> None:
     client.get(f"/v1/jobs/{job['id']}", params={"wait": 10})
     service = client.app.state.service
     assert service.cleanup_expired() == 0
-    with service.store.session() as session:
-        from docsight.server.jobs.tables import Job
-
-        session.get(Job, job["id"]).expires_at = utcnow()
-        session.commit()
-    time.sleep(0.01)
+    expire_now(service, job["id"])
     assert service.cleanup_expired() == 1
     assert client.get(f"/v1/jobs/{job['id']}").status_code == 404
     assert not (service.blobs.root / "default" / job["id"]).exists()

@@ -1,11 +1,10 @@
 import time
 
 import pytest
-from doubles import png
+from doubles import expire_now, png
 from fastapi.testclient import TestClient
 
 from docsight.server.jobs.hot import HotResult, HotResults
-from docsight.server.jobs.tables import utcnow
 
 
 def item(size: int, ttl: float = 60.0) -> HotResult:
@@ -62,12 +61,7 @@ def test_expired_results_leave_memory_too(client: TestClient) -> None:
     client.get(f"/v1/jobs/{job['id']}", params={"wait": 10})
     assert client.get(f"/v1/jobs/{job['id']}/result").status_code == 200
     service = client.app.state.service
-    with service.store.session() as session:
-        from docsight.server.jobs.tables import Job
-
-        session.get(Job, job["id"]).expires_at = utcnow()
-        session.commit()
-    time.sleep(0.01)
+    expire_now(service, job["id"])
     assert service.cleanup_expired() == 1
     assert client.get(f"/v1/jobs/{job['id']}/result").status_code == 404
 
