@@ -38,15 +38,24 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         server = get_settings().server
-        uvicorn.run(
-            "docsight.server.app:create_app",
-            factory=True,
-            host=host or server.host,
-            port=port or server.port,
-            workers=workers or server.workers,
-            log_level=log_level,
-            access_log=False,  # the app logs every request as JSON with its request id
-        )
+        processes = workers or server.workers
+        # Several processes answer /metrics in turn: each must serve the sum of all of them.
+        metrics_dir = _multiprocess_dir() if processes > 1 else None
+        try:
+            uvicorn.run(
+                "docsight.server.app:create_app",
+                factory=True,
+                host=host or server.host,
+                port=port or server.port,
+                workers=processes,
+                log_level=log_level,
+                access_log=False,  # the app logs every request as JSON with its request id
+            )
+        finally:
+            if metrics_dir is not None:
+                import shutil
+
+                shutil.rmtree(metrics_dir, ignore_errors=True)
 
     @app.command()
     def worker(

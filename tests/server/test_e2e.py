@@ -51,3 +51,47 @@ def test_serve_submit_poll_download(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_reports_metrics_summed_over_both(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DOCSIGHT_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env["DOCSIGHT_SERVER__DATABASE_URL"] = f"sqlite:///{tmp_path}/db.sqlite"
+    env["DOCSIGHT_SERVER__BLOB_DIR"] = str(tmp_path / "blobs")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")  # the folder is made under it
+    server = subprocess.Popen(
+        [sys.executable, "-m", "docsight.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.2)
+        [folder] = list((tmp_path / "metrics").iterdir())
+        sent = 0
+        while len({p.stem.rsplit("_", 1)[-1] for p in folder.glob("counter_*.db")}) < 2:
+            # a new connection each time: the kernel hands them to either worker
+            assert httpx.get(f"http://127.0.0.1:{port}/v1/engines").status_code == 200
+            sent += 1
+            assert sent < 500, "one worker took every connection"
+        sent += sum(httpx.get(f"http://127.0.0.1:{port}/v1/engines").status_code == 200
+                    for _ in range(10))
+        line = (f'docsight_http_requests_total{{method="GET",route="/v1/engines",status="200"}} '
+                f"{float(sent)}")
+        scrapes = [httpx.get(f"http://127.0.0.1:{port}/metrics").text for _ in range(6)]
+        assert all(line in text for text in scrapes), scrapes[0][:3000]
+        assert all("docsight_queue_depth" in text for text in scrapes)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert list((tmp_path / "metrics").iterdir()) == []  # removed on a clean stop

@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             service.shutdown.set()  # running inline jobs stop at the next page and requeue
             service.queue.stop()
             service.store.close()
+            service.metrics.process_exiting()
             log.info("service_stopped")
 
     app = FastAPI(

@@ -76,7 +76,13 @@ class Metrics:
     def __init__(self, loads: LoadLog = LOADS) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        ProcessCollector(registry=r)  # memory and CPU of this process (models included)
+        # Set by ``docsight serve --workers N`` (and prefork workers): every process writes its
+        # values to files there, and a scrape, answered by whichever process the kernel picks,
+        # must merge them all rather than report that one process.
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+        self._store: _StoreCollector | None = None
+        if self.multiprocess_dir is None:
+            ProcessCollector(registry=r)  # memory and CPU of this process (models included)
         self.http_requests = Counter(
             "docsight_http_requests", "HTTP requests.", ["method", "route", "status"], registry=r
         )
@@ -150,10 +156,21 @@ class Metrics:
             self.model_bytes.labels(load.engine, load.model, load.device).inc(sign * load.nbytes)
 
     def watch_store(self, read: StatsReader, cache_size: Callable[[], int]) -> None:
-        self.registry.register(_StoreCollector(read, cache_size))
+        self._store = _StoreCollector(read, cache_size)
+        self.registry.register(self._store)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        merged = multiprocess_registry(self.multiprocess_dir)
+        if self._store is not None:  # read from the store once, not summed per process
+            merged.register(self._store)
+        return generate_latest(merged)
+
+    def process_exiting(self) -> None:
+        """Drop this process's live gauges from the merged view (multiprocess mode only)."""
+        if self.multiprocess_dir is not None:
+            mark_process_dead(os.getpid(), self.multiprocess_dir)  # type: ignore[no-untyped-call]
 
 
 class _DeadProcessSweeper(Collector):
