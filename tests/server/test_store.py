@@ -117,3 +117,13 @@ def test_the_migration_matches_the_models(store: JobStore) -> None:
         context = MigrationContext.configure(connection)
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_get_with_events_reads_a_job_and_its_history_for_its_tenant_only(
+    store: JobStore,
+) -> None:
+    job = store.add_job(new_job(tenant_id="t1"))[0]
+    found, events = store.get_with_events(job.id, "t1")
+    assert found is not None and found.id == job.id
+    assert [e.event for e in events] == [e.event for e in store.events(job.id)] != []
+    assert store.get_with_events(job.id, "t2") == (None, [])

@@ -130,6 +130,19 @@ class JobStore:
             )
             return Page(list(rows), total)
 
+    def get_with_events(
+        self, job_id: str, tenant: str
+    ) -> tuple[Job | None, list[JobEvent]]:
+        """A job and its history in one session: the status poll, the API's hottest query."""
+        with self.session() as s:
+            job = s.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == tenant))
+            if job is None:
+                return None, []
+            events = s.scalars(
+                select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)
+            )
+            return job, list(events)
+
     def events(self, job_id: str) -> list[JobEvent]:
         with self.session() as s:
             return list(
