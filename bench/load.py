@@ -108,56 +108,28 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _clients(target: tuple[str, str, dict[str, Any] | None], clients: int,
-                   duration: float) -> tuple[list[float], int]:
-    """Closed-loop clients on raw keep-alive sockets.
+Target = tuple[str, str, dict[str, Any] | None]
+
+
+async def _load(target: Target, clients: int, duration: float,
+                rate: float | None) -> tuple[list[float], int]:
+    """``clients`` keep-alive connections on raw sockets, closed-loop or paced.
 
     A hand-rolled HTTP/1.1 client, not httpx: on two cores shared with the server, the client's
     own CPU per request decides how much is left for the server, and httpx spends several times
     what a socket write and one header parse cost.
+
+    Closed loop (``rate`` None): each client sends its next request when the last answer
+    arrives; at saturation that measures throughput, since latency is then clients / rate.
+    Paced: together the clients offer ``rate`` requests/s; each request has a scheduled send
+    time and its latency counts from that time, so a slow answer that delays the client's next
+    request is charged to that request too (no coordinated omission).
     """
     host, port, request = _request_bytes(*target)
     latencies: list[float] = []
     errors = 0
-    stop_at = time.perf_counter() + duration
-
-    async def client() -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            while time.perf_counter() < stop_at:
-                tick = time.perf_counter()
-                try:
-                    writer.write(request)
-                    status = await _read_response(reader)
-                except (OSError, asyncio.IncompleteReadError):  # the server closed on us
-                    errors += 1
-                    writer.close()
-                    reader, writer = await asyncio.open_connection(host, port)
-                    continue
-                latencies.append(time.perf_counter() - tick)
-                errors += status >= 400
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return latencies, errors
-
-
-async def _paced_clients(target: tuple[str, str, dict[str, Any] | None], clients: int,
-                        duration: float, rate: float) -> tuple[list[float], int]:
-    """Open-loop clients: together they send ``rate`` requests/s, each on its own connection.
-
-    Each request has a scheduled send time and its latency counts from that time, so a slow
-    answer that delays the client's next request is charged to the next request too (no
-    coordinated omission). This is the load under which a latency target means something:
-    closed-loop clients at saturation measure throughput, since latency is then clients/rate.
-    """
-    host, port, request = _request_bytes(*target)
-    latencies: list[float] = []
-    errors = 0
-    interval = clients / rate
-    start = time.perf_counter() + 0.2
+    start = time.perf_counter() + (0.0 if rate is None else 0.2)
+    interval = 0.0 if rate is None else clients / rate
 
     async def client(index: int) -> None:
         nonlocal errors
@@ -165,13 +137,14 @@ async def _paced_clients(target: tuple[str, str, dict[str, Any] | None], clients
         due = start + interval * index / clients
         try:
             while due < start + duration:
-                delay = due - time.perf_counter()
-                if delay > 0:
+                if rate is None:
+                    due = time.perf_counter()
+                elif (delay := due - time.perf_counter()) > 0:
                     await asyncio.sleep(delay)
                 try:
                     writer.write(request)
                     status = await _read_response(reader)
-                except (OSError, asyncio.IncompleteReadError):
+                except (OSError, asyncio.IncompleteReadError):  # the server closed on us
                     errors += 1
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, port)
@@ -186,46 +159,34 @@ async def _paced_clients(target: tuple[str, str, dict[str, Any] | None], clients
     return latencies, errors
 
 
-def _run_paced(args: tuple[tuple[str, str, dict[str, Any] | None], int, float, float]) -> Any:
-    gc.collect()
-    gc.freeze()
-    try:
-        import uvloop
-
-        return uvloop.run(_paced_clients(*args))
-    except ImportError:
-        return asyncio.run(_paced_clients(*args))
-
-
-def paced(target: tuple[str, str, dict[str, Any] | None], clients: int, duration: float,
-          rate: float) -> dict[str, float]:
-    latencies, errors = _run_paced((target, clients, duration, rate))
-    return {"offered_per_s": rate, "requests": len(latencies),
-            "per_s": round(len(latencies) / duration, 1),
-            "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
-            "p99_ms": round(percentile(latencies, 0.99) * 1000, 1), "errors": errors}
-
-
-def _run_clients(args: tuple[tuple[str, str, dict[str, Any] | None], int, float]) -> Any:
+def _run(target: Target, clients: int, duration: float,
+         rate: float | None) -> tuple[list[float], int]:
     gc.collect()
     gc.freeze()  # the client's own full collections would show up as server latency
     try:
         import uvloop
 
-        return uvloop.run(_clients(*args))
+        return uvloop.run(_load(target, clients, duration, rate))
     except ImportError:
-        return asyncio.run(_clients(*args))
+        return asyncio.run(_load(target, clients, duration, rate))
 
 
-def hammer(target: tuple[str, str, dict[str, Any] | None], clients: int,
-           duration: float) -> dict[str, float]:
-    """``clients`` concurrent closed-loop clients from one process (one event loop)."""
-    started = time.perf_counter()
-    latencies, errors = _run_clients((target, clients, duration))
-    elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "per_s": round(len(latencies) / elapsed, 1),
+def _summary(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
+    return {"requests": len(latencies), "per_s": round(len(latencies) / seconds, 1),
             "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
             "p99_ms": round(percentile(latencies, 0.99) * 1000, 1), "errors": errors}
+
+
+def paced(target: Target, clients: int, duration: float, rate: float) -> dict[str, float]:
+    """Open-loop: ``clients`` connections offering ``rate`` requests/s together."""
+    return {"offered_per_s": rate, **_summary(*_run(target, clients, duration, rate), duration)}
+
+
+def hammer(target: Target, clients: int, duration: float) -> dict[str, float]:
+    """``clients`` concurrent closed-loop clients from one process (one event loop)."""
+    started = time.perf_counter()
+    latencies, errors = _run(target, clients, duration, None)
+    return _summary(latencies, errors, time.perf_counter() - started)
 
 
 def api_benchmark(duration: float, work: Path, workers: int,
@@ -257,7 +218,7 @@ def api_benchmark(duration: float, work: Path, workers: int,
         if job["status"] != "succeeded":
             raise RuntimeError(f"the warm-up job did not succeed: {job}")
         files = {"file": ("load.pdf", document)}
-        scenarios: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+        scenarios: dict[str, Target] = {
             "submit (cache hit)": ("POST", f"{base}/v1/jobs", files),
             "status": ("GET", f"{base}/v1/jobs/{job_id}", None),
             "stored result (json)": ("GET", f"{base}/v1/jobs/{job_id}/result", None),

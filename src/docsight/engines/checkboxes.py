@@ -101,11 +101,11 @@ def _frame(component: NDArray[np.bool_], ink: NDArray[Any], x: int, y: int) -> C
     inner = ink[band:-band, band:-band]
     if inner.size == 0:
         return None
+    fill = float(inner.mean())
     # A frame is thin: most of the component lies in the border band.
     frame_ink = component.sum() - component[band:-band, band:-band].sum()
-    if frame_ink < 0.6 * component.sum() and inner.mean() < 0.12:
+    if frame_ink < 0.6 * component.sum() and fill < 0.12:
         return None
-    fill = float(inner.mean())
     if broken and fill >= 0.03:
         return None
     box = BBox(x0=float(x), y0=float(y), x1=float(x + w), y1=float(y + h))
@@ -118,13 +118,12 @@ def merge_checkboxes(lines: list[Line], boxes: list[Checkbox]) -> list[Line]:
     for checkbox in boxes:
         if _read_as_text(lines, checkbox.box):
             continue
-        target = _line_at(out, checkbox.box)
-        if target is None:
+        index = _line_at(out, checkbox.box)
+        if index is None:
             word = Word(text=checkbox.mark, box=checkbox.box, confidence=0.9)
             out.append(Line(text=checkbox.mark, box=checkbox.box, confidence=0.9, words=[word]))
-            continue
-        index = out.index(target)
-        out[index] = _with_mark(target, checkbox)
+        else:
+            out[index] = _with_mark(out[index], checkbox)
     return out
 
 
@@ -135,7 +134,7 @@ def _read_as_text(lines: list[Line], box: BBox) -> bool:
     from a box is that recognition read them as text, while a box is either missed or read as a
     box glyph.
     """
-    area = max((box.x1 - box.x0) * (box.y1 - box.y0), 1.0)
+    area = max(box.width * box.height, 1.0)
     for line in lines:
         for word in line.words:
             dx, dy = _overlap(word.box, box)
@@ -154,13 +153,13 @@ def _overlap(a: BBox, b: BBox) -> tuple[float, float]:
     return dx, dy
 
 
-def _line_at(lines: list[Line], box: BBox) -> Line | None:
+def _line_at(lines: list[Line], box: BBox) -> int | None:
     """The line sharing the box's row whose text starts at, or just right of, the box."""
-    height = box.y1 - box.y0
-    best: tuple[float, Line] | None = None
-    for line in lines:
+    height = box.height
+    best: tuple[float, int] | None = None
+    for index, line in enumerate(lines):
         dx, dy = _overlap(line.box, box)
-        if dy < 0.5 * min(height, line.box.y1 - line.box.y0):
+        if dy < 0.5 * min(height, line.box.height):
             continue
         if dx > 0:  # the line covers the box: the box is inside (or glued to) this line
             distance = 0.0
@@ -171,7 +170,7 @@ def _line_at(lines: list[Line], box: BBox) -> Line | None:
         else:
             continue
         if best is None or distance < best[0]:
-            best = (distance, line)
+            best = (distance, index)
     return best[1] if best else None
 
 
@@ -184,7 +183,7 @@ def _with_mark(line: Line, checkbox: Checkbox) -> Line:
         if dx > 0 and word.text[:1] in _BOX_GLYPHS:  # the recogniser saw the box: replace it
             rest = word.text[1:]
             if rest:
-                width = (word.box.x1 - word.box.x0) / max(len(word.text), 1)
+                width = word.box.width / max(len(word.text), 1)
                 kept.append(
                     Word(
                         text=rest,
@@ -195,19 +194,14 @@ def _with_mark(line: Line, checkbox: Checkbox) -> Line:
                     )
                 )
             continue
-        if dx > 0.5 * (box.x1 - box.x0) and len(word.text) == 1 and not word.text.isalnum():
+        if dx > 0.5 * box.width and len(word.text) == 1 and not word.text.isalnum():
             continue  # a lone bracket or bar read from the frame
         kept.append(word)
     kept.append(Word(text=checkbox.mark, box=box, confidence=0.9))
     kept.sort(key=lambda w: w.box.x0)
     return Line(
         text=" ".join(w.text for w in kept),
-        box=BBox(
-            x0=min(line.box.x0, box.x0),
-            y0=min(line.box.y0, box.y0),
-            x1=max(line.box.x1, box.x1),
-            y1=max(line.box.y1, box.y1),
-        ),
+        box=line.box.union(box),
         confidence=line.confidence,
         words=kept,
     )

@@ -173,11 +173,7 @@ class RapidOcrEngine:
 
         if self._settings.engine.checkboxes and lines:
             mark = time.perf_counter()
-            heights = [
-                ln.box.y1 - ln.box.y0
-                for ln in lines
-                if ln.box.x1 - ln.box.x0 > ln.box.y1 - ln.box.y0
-            ]
+            heights = [ln.box.height for ln in lines if ln.box.width > ln.box.height]
             if heights:
                 gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
                 boxes = find_checkboxes(gray, float(np.median(heights)))

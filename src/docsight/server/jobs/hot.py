@@ -53,7 +53,8 @@ class HotResults:
 
     def put(self, tenant: str, job_id: str, fmt: str, item: HotResult) -> None:
         size = len(item.data)
-        if size > self.max_bytes // 4:  # a few huge results must not evict everything else
+        # 0 is off; and a few huge results must not evict everything else
+        if not self.max_bytes or size > self.max_bytes // 4:
             return
         key = (tenant, job_id, fmt)
         with self._lock:

@@ -306,7 +306,7 @@ class JobService:
         finished = job.finished_at.timestamp() if job.finished_at else 0.0
         item = HotResult(raw, mtype, f'"{job.id}-{fmt}-{int(finished * 1000)}"',
                          job.expires_at.timestamp() if job.expires_at else 0.0)
-        if job.status == SUCCEEDED and self.hot.max_bytes:
+        if job.status == SUCCEEDED:  # a budget of 0 keeps nothing (HotResults.put)
             self.hot.put(tenant, job.id, fmt, item)
         return item
 
