@@ -55,6 +55,10 @@ class TextLayerSettings(BaseModel):
     )
 
 
+OnnxRuntimeName = Literal["auto", "openvino", "onnxruntime"]
+OnnxPrecision = Literal["auto", "f32", "bf16"]
+
+
 class EngineSettings(BaseModel):
     """Engine choice and tuning shared by the CPU engines."""
 
@@ -66,6 +70,15 @@ class EngineSettings(BaseModel):
     )
     use_layout: bool = Field(True, description="Run the layout model (tables, headings, figures).")
     checkboxes: bool = Field(True, description="Find checkbox frames and write them as ☐ / ☑.")
+    runtime: OnnxRuntimeName = Field(
+        "auto",
+        description="Runs the CPU engine's ONNX models: openvino (auto, when installed) or "
+        "onnxruntime.",
+    )
+    precision: OnnxPrecision = Field(
+        "auto",
+        description="OpenVINO precision: auto (bf16 where the CPU computes it natively) or f32.",
+    )
     tesseract_lang: str = "eng"
     tessdata_path: str | None = Field(
         None, description="Folder holding *.traineddata; found automatically when unset."

@@ -9,7 +9,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from docsight.engines._rapid_pipeline import Char, RawLine, Tuning
+from docsight.engines._rapid_pipeline import (
+    Char,
+    RawLine,
+    StripedDetector,
+    Tuning,
+    bucket_width,
+)
 from docsight.engines._rapid_words import compose_plain, split_words, to_line
 from docsight.engines.base import Engine, PageImage
 from docsight.engines.rapid import RapidOcrEngine
@@ -186,3 +192,69 @@ def test_a_straight_quote_closing_a_curly_one_is_made_curly() -> None:
     assert [w.text for w in out] == ["(“Wood”),", "and", "‘it’s", "done'"]
     plain = words('"straight"', "stays")
     assert _pair_quotes(plain) == plain
+
+
+def test_bucket_width_pads_little_and_yields_few_shapes() -> None:
+    widths = range(96, 6000)
+    buckets = {bucket_width(w, 64) for w in widths}
+    for w in widths:
+        b = bucket_width(w, 64)
+        assert b >= w and b % 64 == 0
+        assert b - w < max(64, w / 8)
+    # 5,900 possible widths come down to a few dozen input shapes.
+    assert len(buckets) < 50
+
+
+@pytest.mark.slow
+def test_onnxruntime_reads_the_page_like_the_default_runtime(engine: RapidOcrEngine) -> None:
+    settings = Settings(engine=EngineSettings(threads=2, use_layout=False, runtime="onnxruntime"))
+    reference = RapidOcrEngine(settings)
+    assert reference.runtime == "onnxruntime-f32"
+    page = _page()
+    assert [ln.text for ln in reference.recognize(page).lines] == [
+        ln.text for ln in engine.recognize(page).lines
+    ]
+
+
+class _Pixelwise:
+    """A stand-in model whose output row depends only on the same input row, so stitching
+    strips must reproduce the whole-image output exactly."""
+
+    def __init__(self) -> None:
+        self.heights: list[int] = []
+        self.releases = 0
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.heights.append(x.shape[2])
+        return x[:, :1] * 2.0 + 1.0
+
+    def release(self) -> None:
+        self.releases += 1
+
+
+def test_striped_detector_owns_every_row_once() -> None:
+    model = _Pixelwise()
+    striped = StripedDetector(model, max_pixels=640 * 300, overlap=64)
+    x = np.random.default_rng(0).random((1, 3, 1056, 640), dtype=np.float32)
+    out = striped(x)
+    assert np.array_equal(out, x[:, :1] * 2.0 + 1.0)
+    assert len(model.heights) == 4 and max(model.heights) < 1056  # strips, not the page
+    assert all(h % 32 == 0 for h in model.heights)
+    assert model.releases == 4
+    small = np.zeros((1, 3, 256, 640), dtype=np.float32)
+    striped(small)
+    assert model.heights[-1] == 256  # under the budget: one call, whole
+
+
+@pytest.mark.slow
+def test_striped_detection_matches_the_whole_page(engine: RapidOcrEngine) -> None:
+    """On the real detection model the stitched map finds the same text pixels."""
+    page = _page()
+    img = np.ascontiguousarray(np.asarray(page.image)[:, :, ::-1]).astype(np.float32)
+    x = (img.transpose(2, 0, 1)[None, :, :896, :1984] / 255.0 - 0.5) / 0.5
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    model = engine._det.session.session
+    whole = model(x) > 0.3
+    striped = StripedDetector(model, max_pixels=1984 * 400, overlap=96)(x) > 0.3
+    assert whole.sum() > 10_000  # the four lines are there
+    assert (whole == striped).mean() > 0.995

@@ -1,0 +1,97 @@
+"""Both runtimes on the recognition model the ``rapidocr`` wheel ships, fed a drawn text line."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from docsight.engines._rapid_pipeline import REC_HEIGHT, _norm_for_rec, bucket_width
+from docsight.engines._runtime import (
+    OpenVinoSession,
+    OrtSession,
+    open_session,
+    resolve_runtime,
+)
+
+HAS_OPENVINO = importlib.util.find_spec("openvino") is not None
+needs_openvino = pytest.mark.skipif(not HAS_OPENVINO, reason="openvino is not installed")
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _rec_model() -> str:
+    spec = importlib.util.find_spec("rapidocr")
+    assert spec is not None and spec.submodule_search_locations
+    root = Path(next(iter(spec.submodule_search_locations)))
+    return str(root / "models" / "PP-OCRv6_rec_small.onnx")
+
+
+def _line(text: str, width: int) -> np.ndarray:
+    """A recognition batch of one drawn line, ``width`` columns wide."""
+    font = (
+        ImageFont.truetype(str(DEJAVU), 36) if DEJAVU.is_file() else ImageFont.load_default(size=36)
+    )
+    image = Image.new("RGB", (40 + 22 * len(text), 60), "white")
+    ImageDraw.Draw(image).text((20, 8), text, "black", font)
+    crop = np.asarray(image)[:, :, ::-1].copy()
+    normed, _ = _norm_for_rec(crop, width, 1.0)
+    return normed[None]
+
+
+@pytest.fixture(scope="module")
+def ort_session() -> OrtSession:
+    return OrtSession(_rec_model(), threads=1)
+
+
+def test_auto_prefers_openvino_where_installed() -> None:
+    assert resolve_runtime("auto") == ("openvino" if HAS_OPENVINO else "onnxruntime")
+    assert resolve_runtime("onnxruntime") == "onnxruntime"
+    assert isinstance(open_session(_rec_model(), 1, "onnxruntime", "auto"), OrtSession)
+
+
+@needs_openvino
+def test_openvino_f32_matches_onnxruntime(ort_session: OrtSession) -> None:
+    x = _line("Invoice 4711 total 1,234.56", 640)
+    ov = OpenVinoSession(_rec_model(), 1, "f32", max_shapes=8)
+    assert ov.description == "openvino-f32"
+    expected, got = ort_session(x), ov(x)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-3
+    assert (got.argmax(-1) == expected.argmax(-1)).all()
+
+
+@needs_openvino
+def test_openvino_default_precision_reads_the_same_characters(ort_session: OrtSession) -> None:
+    """bf16 (where the CPU has it) may move probabilities, not the decoded text."""
+    ov = OpenVinoSession(_rec_model(), 1, "auto", max_shapes=8)
+    for text in ("Payment within thirty days", "TOTAL: RM 12.50", "GST ID 001234567890"):
+        x = _line(text, bucket_width(REC_HEIGHT * 20, 64))
+        assert (ov(x).argmax(-1) == ort_session(x).argmax(-1)).mean() > 0.97
+
+
+@needs_openvino
+def test_openvino_recompiles_after_too_many_shapes_and_stays_right(
+    ort_session: OrtSession,
+) -> None:
+    ov = OpenVinoSession(_rec_model(), 1, "f32", max_shapes=2)
+    inputs = [_line("Net 30 days", w) for w in (256, 320, 384, 256)]
+    outs = [ov(x) for x in inputs]
+    # Shapes 256 and 320 fill the budget; 384 recompiles; 256 is then new again and fits.
+    assert ov.recompiles == 1
+    for x, out in zip(inputs, outs, strict=True):
+        assert (out.argmax(-1) == ort_session(x).argmax(-1)).all()
+
+
+@needs_openvino
+def test_openvino_outputs_are_not_overwritten_by_the_next_call() -> None:
+    ov = OpenVinoSession(_rec_model(), 1, "f32", max_shapes=8)
+    first = ov(_line("first line", 320))
+    kept = first.copy()
+    ov(_line("another, different line", 320))
+    ov.release()
+    assert np.array_equal(first, kept)
+    # A released model still runs.
+    assert ov(_line("first line", 320)).shape == first.shape
