@@ -15,6 +15,7 @@ from docsight.engines._rapid_pipeline import (
     StripedDetector,
     Tuning,
     bucket_width,
+    pad_to_grid,
 )
 from docsight.engines._rapid_words import compose_plain, split_words, to_line
 from docsight.engines.base import Engine, PageImage
@@ -258,3 +259,14 @@ def test_striped_detection_matches_the_whole_page(engine: RapidOcrEngine) -> Non
     striped = StripedDetector(model, max_pixels=1984 * 400, overlap=96)(x) > 0.3
     assert whole.sum() > 10_000  # the four lines are there
     assert (whole == striped).mean() > 0.995
+
+
+def test_pad_to_grid_extends_with_the_edge_colour_only() -> None:
+    img = np.full((100, 250, 3), 30, dtype=np.uint8)  # a dark page
+    img[10:20, 10:50] = 255  # "text" away from the edges
+    out = pad_to_grid(img, 128)
+    assert out.shape == (128, 256, 3) and out.dtype == np.uint8
+    assert np.array_equal(out[:100, :250], img)
+    assert (out[100:, :] == 30).all() and (out[:, 250:] == 30).all()
+    exact = np.zeros((128, 256, 3), dtype=np.uint8)
+    assert pad_to_grid(exact, 128) is exact

@@ -56,6 +56,7 @@ class Tuning:
     det_max_scale: float = 3.0
     det_max_side: int = 3200
     det_strip_pixels: int = 1_000_000
+    det_grid: int = 128
     det_box_thresh: float = 0.4
     det_unclip_ratio: float = 1.6
     rec_batch: int = 8
@@ -106,7 +107,7 @@ def detect(det: Any, img: ImageArray, tuning: Tuning) -> tuple[FloatArray, dict[
     """Text quads in ``img`` pixels, found at a scale set by the page's own text height."""
     h, w = img.shape[:2]
     probe = min(tuning.det_probe_side / max(h, w), 1.0)
-    quads, fx, fy = _run_det(det, img, probe)
+    quads, fx, fy = _run_det(det, img, probe, tuning.det_grid)
     info = {"det_probe_scale": probe}
     if len(quads):
         heights = _quad_heights(quads) / fy
@@ -120,7 +121,7 @@ def detect(det: Any, img: ImageArray, tuning: Tuning) -> tuple[FloatArray, dict[
             # The probe's buffers would otherwise stay beside the final pass's (OpenVINO keeps
             # them per shape until released).
             det.session.release()
-            quads, fx, fy = _run_det(det, img, scale)
+            quads, fx, fy = _run_det(det, img, scale, tuning.det_grid)
     if len(quads):
         quads = quads.copy()
         quads[:, :, 0] /= fx
@@ -128,8 +129,27 @@ def detect(det: Any, img: ImageArray, tuning: Tuning) -> tuple[FloatArray, dict[
     return quads, info
 
 
-def _run_det(det: Any, img: ImageArray, scale: float) -> tuple[FloatArray, float, float]:
+def pad_to_grid(img: ImageArray, grid: int) -> ImageArray:
+    """``img`` extended right and down to multiples of ``grid`` with its own edge colour.
+
+    Detection inputs then fall on a few shapes across pages of slightly different sizes, so the
+    runtime reuses kernels it has already prepared (OpenVINO: 33 detection inputs of 19 pages
+    came down from 33 to 20 shapes with a grid of 128, for 10% more pixels). Text never lies in
+    the margin, so boxes are unchanged; the edge colour keeps a dark page from gaining an edge.
+    """
+    h, w = img.shape[:2]
+    nh, nw = -(-h // grid) * grid, -(-w // grid) * grid
+    if (nh, nw) == (h, w):
+        return img
+    edge = np.concatenate([img[-1, :], img[:, -1]])
+    fill = [int(v) for v in np.median(edge, axis=0).reshape(-1)]
+    out = cv2.copyMakeBorder(img, 0, nh - h, 0, nw - w, cv2.BORDER_CONSTANT, value=fill)
+    return np.asarray(out, dtype=np.uint8)
+
+
+def _run_det(det: Any, img: ImageArray, scale: float, grid: int) -> tuple[FloatArray, float, float]:
     small, fx, fy = _resize_for_det(img, scale)
+    small = pad_to_grid(small, grid)
     # The detector would resize again unless its own limit already holds.
     det.limit_type = "max"
     det.limit_side_len = max(small.shape[:2])
@@ -308,5 +328,6 @@ __all__ = [
     "bucket_width",
     "crop",
     "detect",
+    "pad_to_grid",
     "recognize",
 ]
