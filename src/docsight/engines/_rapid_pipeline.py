@@ -117,6 +117,8 @@ def detect(det: Any, img: ImageArray, tuning: Tuning) -> tuple[FloatArray, dict[
         scale = min(scale, tuning.det_max_side / max(h, w))
         info["text_height_px"] = text_px
         info["det_scale"] = scale
+        # Reusing the probe up to 30% off the target scale ran 40 SROIE + 40 FUNSD pages in
+        # 0.97 instead of 1.17 s/page but cost SROIE 0.004 F1 (0.880 -> 0.876): kept at 15%.
         if abs(scale - probe) / probe > 0.15:
             # The probe's buffers would otherwise stay beside the final pass's (OpenVINO keeps
             # them per shape until released).
