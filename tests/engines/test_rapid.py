@@ -270,3 +270,9 @@ def test_pad_to_grid_extends_with_the_edge_colour_only() -> None:
     assert (out[100:, :] == 30).all() and (out[:, 250:] == 30).all()
     exact = np.zeros((128, 256, 3), dtype=np.uint8)
     assert pad_to_grid(exact, 128) is exact
+
+
+def test_model_names_the_runtime_it_ran_on(engine: RapidOcrEngine) -> None:
+    assert engine.model is not None
+    assert engine.model.endswith("/" + engine.runtime)
+    assert engine.runtime.split("-")[0] in {"openvino", "onnxruntime"}

@@ -109,8 +109,9 @@ class RapidOcrEngine:
         rec_cfg = ocr.cfg.Rec
         version = getattr(rec_cfg.ocr_version, "value", rec_cfg.ocr_version)
         size = getattr(rec_cfg.model_type, "value", rec_cfg.model_type)
-        self._model = f"{version}-{size}"
         self.runtime = self._rec_session.description
+        # The runtime and its precision move probabilities a little, so results record them.
+        self._model = f"{version}-{size}/{self.runtime}"
         self._layout = (
             LayoutModel(threads, runtime=engine.runtime, precision=engine.precision)
             if settings.engine.use_layout
