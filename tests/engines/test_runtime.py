@@ -95,3 +95,20 @@ def test_openvino_outputs_are_not_overwritten_by_the_next_call() -> None:
     assert np.array_equal(first, kept)
     # A released model still runs.
     assert ov(_line("first line", 320)).shape == first.shape
+
+
+def test_auto_falls_back_to_onnxruntime_when_openvino_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import docsight.engines._runtime as runtime
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unsupported CPU")
+
+    monkeypatch.setattr(runtime, "resolve_runtime", lambda _: "openvino")
+    monkeypatch.setattr(runtime, "OpenVinoSession", broken)
+    session = runtime.open_session(_rec_model(), 1, "auto", "auto")
+    assert isinstance(session, OrtSession)
+    assert "unsupported CPU" in caplog.text
+    with pytest.raises(RuntimeError, match="unsupported CPU"):
+        runtime.open_session(_rec_model(), 1, "openvino", "auto")

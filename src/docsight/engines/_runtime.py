@@ -15,6 +15,7 @@ elsewhere); ``f32`` pins full precision. ONNX Runtime always runs f32.
 from __future__ import annotations
 
 import importlib.util
+import logging
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -23,6 +24,8 @@ from numpy.typing import NDArray
 from docsight.engines._memory import map_large_blocks
 from docsight.settings import OnnxPrecision as Precision
 from docsight.settings import OnnxRuntimeName as Runtime
+
+log = logging.getLogger(__name__)
 
 
 class Session(Protocol):
@@ -151,9 +154,19 @@ class OpenVinoSession:
 def open_session(
     path: str, threads: int, runtime: Runtime, precision: Precision, *, max_shapes: int = 24
 ) -> Session:
-    """The model at ``path`` on the chosen runtime."""
+    """The model at ``path`` on the chosen runtime.
+
+    With ``auto``, an OpenVINO that is installed but cannot compile the model here (an old CPU,
+    a broken wheel) falls back to ONNX Runtime with a warning instead of taking the default
+    engine down; naming ``openvino`` explicitly makes that failure an error.
+    """
     if resolve_runtime(runtime) == "openvino":
-        return OpenVinoSession(path, threads, precision, max_shapes)
+        try:
+            return OpenVinoSession(path, threads, precision, max_shapes)
+        except Exception as exc:
+            if runtime != "auto":
+                raise
+            log.warning("openvino could not load %s (%s); using onnxruntime", path, exc)
     return OrtSession(path, threads)
 
 
