@@ -176,7 +176,6 @@ class StripedDetector:
         self.session = session
         self.max_pixels = max_pixels
         self.overlap = overlap
-        self.description = getattr(session, "description", "")
 
     def __call__(self, x: FloatArray) -> FloatArray:
         h, w = x.shape[2], x.shape[3]

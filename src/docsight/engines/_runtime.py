@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from functools import cache
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -83,6 +84,14 @@ class OrtSession:
         """Nothing to do: with the arena off every activation is freed when the call ends."""
 
 
+@cache
+def _openvino_core() -> Any:
+    """One OpenVINO core per process: it loads the device plugins, and compiles thread-safely."""
+    import openvino as ov
+
+    return ov.Core()
+
+
 class OpenVinoSession:
     """One compiled OpenVINO model and its infer request (callers take turns, one at a time).
 
@@ -95,10 +104,8 @@ class OpenVinoSession:
     """
 
     def __init__(self, path: str, threads: int, precision: Precision, max_shapes: int) -> None:
-        import openvino as ov
-
         map_large_blocks()
-        self._core = ov.Core()
+        self._core = _openvino_core()
         self._config: dict[str, Any] = {
             "INFERENCE_NUM_THREADS": threads,
             "PERFORMANCE_HINT": "LATENCY",
@@ -117,7 +124,7 @@ class OpenVinoSession:
         self.recompiles = 0
         self._compile()
         used = self._compiled.get_property("INFERENCE_PRECISION_HINT")  # an ov.Type
-        self.description = f"openvino-{getattr(used, 'get_type_name', lambda: used)()}"
+        self.description = f"openvino-{used.get_type_name()}"
 
     def _compile(self) -> None:
         self._request = None  # drop the old request and model before building new ones
