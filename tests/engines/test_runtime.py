@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +113,66 @@ def test_auto_falls_back_to_onnxruntime_when_openvino_cannot_load(
     assert "unsupported CPU" in caplog.text
     with pytest.raises(RuntimeError, match="unsupported CPU"):
         runtime.open_session(_rec_model(), 1, "openvino", "auto")
+
+
+def _argmax(pred: np.ndarray) -> np.ndarray:
+    return pred.argmax(-1)
+
+
+def _mixed_inputs() -> list[np.ndarray]:
+    texts = ("Net 30 days", "TOTAL: RM 12.50", "GST ID 001234567890", "Invoice 4711", "Paid")
+    widths = (256, 384, 640, 320, 256)
+    return [_line(t, w) for t, w in zip(texts, widths, strict=True)]
+
+
+def test_onnxruntime_map_keeps_input_order(ort_session: OrtSession) -> None:
+    inputs = _mixed_inputs()
+    got = ort_session.map(iter(inputs), _argmax)
+    assert [g.shape for g in got] == [ort_session(x).argmax(-1).shape for x in inputs]
+    for x, g in zip(inputs, got, strict=True):
+        assert (g == ort_session(x).argmax(-1)).all()
+
+
+@needs_openvino
+@pytest.mark.parametrize("streams", [1, 2])
+def test_openvino_map_on_streams_matches_one_call_at_a_time(
+    ort_session: OrtSession, streams: int
+) -> None:
+    """Inputs finish out of order on two streams; results still come back in input order."""
+    ov = OpenVinoSession(_rec_model(), 2, "f32", max_shapes=8, streams=streams)
+    assert ov.streams == streams
+    inputs = _mixed_inputs() * 2
+    got = ov.map(iter(inputs), _argmax)
+    assert len(got) == len(inputs)
+    for x, g in zip(inputs, got, strict=True):
+        assert (g == ort_session(x).argmax(-1)).all()
+
+
+@needs_openvino
+def test_openvino_map_recompiles_between_inputs_and_stays_right(ort_session: OrtSession) -> None:
+    ov = OpenVinoSession(_rec_model(), 2, "f32", max_shapes=2, streams=2)
+    inputs = _mixed_inputs()  # four distinct widths: at least one recompile mid-map
+    got = ov.map(iter(inputs), _argmax)
+    assert ov.recompiles >= 1
+    for x, g in zip(inputs, got, strict=True):
+        assert (g == ort_session(x).argmax(-1)).all()
+
+
+@needs_openvino
+def test_openvino_map_raises_what_reduce_or_the_inputs_raise() -> None:
+    ov = OpenVinoSession(_rec_model(), 2, "f32", max_shapes=8, streams=2)
+
+    def bad_reduce(pred: np.ndarray) -> None:
+        raise ValueError("cannot reduce")
+
+    with pytest.raises(ValueError, match="cannot reduce"):
+        ov.map(iter(_mixed_inputs()), bad_reduce)
+
+    def bad_inputs() -> Iterator[np.ndarray]:
+        yield _line("fine", 256)
+        raise OSError("crop failed")
+
+    with pytest.raises(OSError, match="crop failed"):
+        ov.map(bad_inputs(), _argmax)
+    # The session is still usable afterwards.
+    assert len(ov.map(iter(_mixed_inputs()[:2]), _argmax)) == 2

@@ -16,12 +16,15 @@ time on documents, so this module drives the same sessions itself:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+
+from docsight.engines._runtime import Session
 
 REC_HEIGHT = 48
 
@@ -255,24 +258,43 @@ def _norm_for_rec(img: ImageArray, width: int, squeeze: float) -> tuple[FloatArr
 
 
 def recognize(
-    session: Any, charset: list[str], crops: list[ImageArray], tuning: Tuning
+    session: Session, charset: list[str], crops: list[ImageArray], tuning: Tuning
 ) -> list[tuple[list[Char], float]]:
-    """Per crop: characters with x positions in crop pixels, and the mean confidence."""
+    """Per crop: characters with x positions in crop pixels, and the mean confidence.
+
+    Batches go through ``session.map``, which may run them concurrently; each batch's output
+    (columns x ~18k classes) is reduced to its best class per column as it arrives, so the
+    whole page's outputs are never held at once.
+    """
     ratios = [tuning.rec_squeeze * c.shape[1] / c.shape[0] for c in crops]
     order = np.argsort(ratios)
+    plans: list[tuple[list[int], int, list[int]]] = []
+
+    def inputs() -> Iterator[FloatArray]:
+        for idx in _batches(order, ratios, tuning):
+            ratio = max(tuning.rec_min_ratio, max(ratios[i] for i in idx))
+            width = bucket_width(REC_HEIGHT * ratio, tuning.rec_width_step)
+            batch, used = zip(
+                *(_norm_for_rec(crops[i], width, tuning.rec_squeeze) for i in idx), strict=True
+            )
+            plans.append((idx, width, list(used)))
+            yield np.stack(batch)
+
+    best = session.map(inputs(), _best_classes)
     results: list[tuple[list[Char], float]] = [([], 0.0)] * len(crops)
-    for idx in _batches(order, ratios, tuning):
-        ratio = max(tuning.rec_min_ratio, max(ratios[i] for i in idx))
-        width = bucket_width(REC_HEIGHT * ratio, tuning.rec_width_step)
-        batch, used = zip(
-            *(_norm_for_rec(crops[i], width, tuning.rec_squeeze) for i in idx), strict=True
-        )
-        preds = np.asarray(session(np.stack(batch)))
-        stride = width / preds.shape[1]
+    for (idx, width, used), (ids, probs) in zip(plans, best, strict=True):
+        stride = width / ids.shape[1]
         for k, i in enumerate(idx):
             scale = crops[i].shape[1] / used[k]
-            results[i] = _decode(preds[k], charset, stride * scale)
+            results[i] = _decode(ids[k], probs[k], charset, stride * scale)
     return results
+
+
+def _best_classes(pred: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
+    """The most likely class of each output column and its probability."""
+    ids = pred.argmax(axis=-1)
+    probs: FloatArray = np.take_along_axis(pred, ids[..., None], axis=-1)[..., 0]
+    return ids, probs
 
 
 def bucket_width(columns: float, step: int) -> int:
@@ -309,9 +331,10 @@ def _batches(order: Any, ratios: list[float], tuning: Tuning) -> list[list[int]]
     return batches
 
 
-def _decode(pred: FloatArray, charset: list[str], px_per_col: float) -> tuple[list[Char], float]:
-    ids = pred.argmax(axis=1)
-    probs = pred.max(axis=1)
+def _decode(
+    ids: NDArray[np.intp], probs: FloatArray, charset: list[str], px_per_col: float
+) -> tuple[list[Char], float]:
+    """CTC greedy decoding that keeps each character's column."""
     keep = np.ones(len(ids), dtype=bool)
     keep[1:] = ids[1:] != ids[:-1]
     keep &= ids != 0

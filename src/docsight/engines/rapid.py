@@ -98,8 +98,14 @@ class RapidOcrEngine:
                 ),
                 self._tuning.det_strip_pixels,
             )
+            # Recognition batches are small: one stream per thread keeps the cores busier
+            # than two threads inside each call (``OpenVinoSession``).
             self._rec_session: Session = open_session(
-                _model_path(rec.session), threads, engine.runtime, engine.precision
+                _model_path(rec.session),
+                threads,
+                engine.runtime,
+                engine.precision,
+                streams=threads,
             )
         except EngineUnavailableError:
             raise
