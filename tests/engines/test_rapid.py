@@ -15,6 +15,7 @@ from docsight.engines._rapid_pipeline import (
     StripedDetector,
     Tuning,
     bucket_width,
+    det_input,
     pad_to_grid,
 )
 from docsight.engines._rapid_words import compose_plain, split_words, to_line
@@ -276,3 +277,18 @@ def test_model_names_the_runtime_it_ran_on(engine: RapidOcrEngine) -> None:
     assert engine.model is not None
     assert engine.model.endswith("/" + engine.runtime)
     assert engine.runtime.split("-")[0] in {"openvino", "onnxruntime"}
+
+
+def test_det_input_matches_rapidocrs_own_normalization() -> None:
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (96, 160, 3), dtype=np.uint8)
+    theirs = DetPreProcess(10_000, "max", [0.5] * 3, [0.5] * 3)(img)
+    ours = det_input(img, [0.5] * 3, [0.5] * 3)
+    assert ours.shape == (1, 3, 96, 160) and ours.dtype == np.float32
+    assert np.abs(ours - theirs).max() < 1e-5
+    # Per-channel statistics take the general path and give the same arithmetic.
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    expected = ((img / 255.0 - mean) / std).transpose(2, 0, 1)[None]
+    assert np.abs(det_input(img, mean, std) - expected).max() < 1e-4
