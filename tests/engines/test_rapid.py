@@ -137,6 +137,37 @@ def test_split_words_breaks_at_wide_blank_gaps_only() -> None:
     assert ["".join(c.text for c in w) for w in words] == ["TOT", ":"]
 
 
+def _spaced(gaps: list[int]) -> tuple[list[float], str]:
+    """Glyphs 6 px wide (a colon 2 px) separated by the given blank runs."""
+    xs: list[float] = []
+    ink = ""
+    for k, gap in enumerate([*gaps, 0]):
+        width = 2 if k == 3 else 6
+        xs.append(len(ink) + width / 2)
+        ink += "1" * width + "0" * gap
+    return xs, ink
+
+
+def test_split_words_separates_a_colon_by_smaller_blanks_than_a_word() -> None:
+    # "TEL : 03": 1-px blanks between letters; 7 px before and 4 px after the colon, both
+    # under the plain space limit (1 + 0.4 * 20 = 9 px)
+    xs, ink = _spaced([1, 1, 7, 4, 1])
+    line = _raw("TEL:03", xs, ink)
+    assert [len(w) for w in split_words(line, 0.4)] == [6]  # plain limit everywhere
+    tuning = Tuning()
+    words = split_words(
+        line, 0.4, colon_gap=tuning.colon_gap, colon_after_gap=tuning.colon_after_gap
+    )
+    assert ["".join(c.text for c in w) for w in words] == ["TEL", ":", "03"]
+
+
+def test_split_words_keeps_a_colon_inside_a_number() -> None:
+    xs, ink = _spaced([1, 1, 7, 7, 1])
+    line = _raw("123:45", xs, ink)
+    words = split_words(line, 0.4, colon_gap=0.25, colon_after_gap=0.1)
+    assert ["".join(c.text for c in w) for w in words] == ["123:45"]
+
+
 def test_split_words_keeps_decoded_spaces() -> None:
     line = _raw("a b", [1, 3, 5], "1111111")
     assert ["".join(c.text for c in w) for w in split_words(line, 0.3)] == ["a", "b"]

@@ -29,14 +29,36 @@ def _blank_run(ink: NDArray[np.bool_], x0: float, x1: float) -> int:
     return int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
 
 
+def _beside_colon(chars: list[Char], i: int) -> int:
+    """1 when the gap before character ``i`` precedes a colon, 2 when it follows one, else 0.
+
+    A colon inside a number (12:30) does not count.
+    """
+    if chars[i].text == ":":
+        inside = chars[i - 1].text.isdigit() and i + 1 < len(chars) and chars[i + 1].text.isdigit()
+        return 0 if inside else 1
+    if chars[i - 1].text == ":":
+        inside = i >= 2 and chars[i - 2].text.isdigit() and chars[i].text.isdigit()
+        return 0 if inside else 2
+    return 0
+
+
 def split_words(
-    line: RawLine, space_gap: float, *, cell_pitch: float = 1.75, cell_blank: float = 0.5
+    line: RawLine,
+    space_gap: float,
+    *,
+    cell_pitch: float = 1.75,
+    cell_blank: float = 0.5,
+    colon_gap: float | None = None,
+    colon_after_gap: float | None = None,
 ) -> list[list[Char]]:
     """Characters grouped into words at decoded spaces and at unusually wide blank gaps.
 
     A gap counts as a space when it exceeds the line's median gap between letters by
     ``space_gap`` times the height of the line's ink: relative to the line itself, so the rule
-    holds for monospaced receipts and proportional print, at any resolution.
+    holds for monospaced receipts and proportional print, at any resolution. Gaps before and
+    after a colon use ``colon_gap`` and ``colon_after_gap`` (default: ``space_gap``), because
+    the colon's own side bearings already leave paper beside it.
     """
     ink = line.ink
     chars = line.chars
@@ -48,6 +70,12 @@ def split_words(
     inner = list(blanks.values())
     median_blank = float(np.median(inner)) if inner else 0.0
     limit = median_blank + space_gap * line.ink_height
+    limits = [
+        limit,
+        median_blank + (space_gap if colon_gap is None else colon_gap) * line.ink_height,
+        median_blank
+        + (space_gap if colon_after_gap is None else colon_after_gap) * line.ink_height,
+    ]
     # Monospaced print (receipts, forms) puts every character a fixed pitch apart, so a space
     # is a skipped cell: twice the pitch between centres. Where the blank between the glyphs is
     # also clearly wider than usual, that is a space even below ``limit``: wide glyphs either
@@ -71,7 +99,8 @@ def split_words(
         skipped_cell = (
             pitch > 0 and blank > soft_limit and chars[i].x - chars[i - 1].x >= cell_pitch * pitch
         )
-        if current and (blank > limit or skipped_cell):
+        wide = blank > limits[_beside_colon(chars, i)] if i else False
+        if current and (wide or skipped_cell):
             words.append(current)
             current = []
         current.append(char)

@@ -177,7 +177,12 @@ class RapidOcrEngine:
             to_line(
                 r,
                 split_words(
-                    r, tuning.space_gap, cell_pitch=tuning.cell_pitch, cell_blank=tuning.cell_blank
+                    r,
+                    tuning.space_gap,
+                    cell_pitch=tuning.cell_pitch,
+                    cell_blank=tuning.cell_blank,
+                    colon_gap=tuning.colon_gap,
+                    colon_after_gap=tuning.colon_after_gap,
                 ),
                 width,
                 height,
