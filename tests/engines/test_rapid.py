@@ -228,12 +228,13 @@ def test_a_straight_quote_closing_a_curly_one_is_made_curly() -> None:
 
 
 def test_bucket_width_pads_little_and_yields_few_shapes() -> None:
+    step = Tuning().rec_width_step
     widths = range(96, 6000)
-    buckets = {bucket_width(w, 64) for w in widths}
+    buckets = {bucket_width(w, step) for w in widths}
     for w in widths:
-        b = bucket_width(w, 64)
-        assert b >= w and b % 64 == 0
-        assert b - w < max(64, w / 8)
+        b = bucket_width(w, step)
+        assert b >= w and b % step == 0
+        assert b - w < max(step, w / 8)
     # 5,900 possible widths come down to a few dozen input shapes.
     assert len(buckets) < 50
 

@@ -48,7 +48,11 @@ class Tuning:
     - ``rec_width_step``: batch widths are rounded up to it (``bucket_width``). OpenVINO
       adapts its kernels to each new input shape the first time it sees it; on 19 pages, steps
       of 64 columns gave 37 shapes instead of 90 and took recognition from 20.0 to 15.0 s
-      (bf16, first pass).
+      (bf16, first pass). With recognition on two streams, 128 ran the 19 pages in 24.2/23.2 s
+      against 26.3/26.3 s for 64 and 28.9/27.3 s for 32 (interleaved, two passes), at the same
+      F1 (SROIE/FUNSD 50 each, scribeocr: within 0.002).
+    - ``rec_batch``/``rec_batch_columns``: 8 and 1,600 ran the 19 pages in 24.2/25.6 s, 16
+      and 3,200 in 30.7/30.2 s, 4 and 800 in 29.9/26.6 s (two streams).
     - ``rec_squeeze`` < 1 narrows recognition inputs: 0.8 saves ~14% CPU for -0.004 F1.
     - ``text_score`` between 0.3 and 0.8 moved F1 by under 0.002.
     - ``space_gap``: see ``_rapid_words.split_words``; 0.4 gave +0.012 F1 on SROIE.
@@ -75,7 +79,7 @@ class Tuning:
     rec_batch: int = 8
     rec_batch_columns: int = 1600  # padded input columns per batch: bounds peak memory
     rec_min_ratio: float = 2.0
-    rec_width_step: int = 64
+    rec_width_step: int = 128
     rec_squeeze: float = 1.0
     text_score: float = 0.5
     space_gap: float = 0.4
