@@ -57,6 +57,8 @@ class TextLayerSettings(BaseModel):
 
 OnnxRuntimeName = Literal["auto", "openvino", "onnxruntime"]
 OnnxPrecision = Literal["auto", "f32", "bf16"]
+# The word lists inside the pyspellchecker wheel.
+LexiconLanguage = Literal["en", "de", "fr", "es", "it", "pt", "nl", "ru", "ar", "eu", "lv", "fa"]
 
 
 class EngineSettings(BaseModel):
@@ -78,6 +80,11 @@ class EngineSettings(BaseModel):
     precision: OnnxPrecision = Field(
         "auto",
         description="OpenVINO precision: auto (bf16 where the CPU computes it natively) or f32.",
+    )
+    lexicon: LexiconLanguage | None = Field(
+        "en",
+        description="Word list the CPU engine mends doubtful letters against (a look-alike "
+        "letter that makes a known word); null turns it off.",
     )
     tesseract_lang: str = "eng"
     tessdata_path: str | None = Field(

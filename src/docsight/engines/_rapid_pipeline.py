@@ -55,6 +55,9 @@ class Tuning:
       and 3,200 in 30.7/30.2 s, 4 and 800 in 29.9/26.6 s (two streams).
     - ``rec_squeeze`` < 1 narrows recognition inputs: 0.8 saves ~14% CPU for -0.004 F1.
     - ``text_score`` between 0.3 and 0.8 moved F1 by under 0.002.
+    - ``lexicon_prob``: letters below it may be mended against the word list (``_lexicon``,
+      ``engine.lexicon``). With 0.9: SROIE 50 0.871 -> 0.875, FUNSD 50 0.794 -> 0.799,
+      scribeocr +0.001 (0.7 mended fewer words for the same SROIE gain).
     - ``space_gap``: see ``_rapid_words.split_words``; 0.4 gave +0.012 F1 on SROIE.
     - ``colon_gap``/``colon_after_gap``: ``space_gap`` for the blank before/after a colon (not
       one inside a number, 12:30). A colon is narrow ink centred in its advance, so "TEL : 03"
@@ -82,6 +85,7 @@ class Tuning:
     rec_width_step: int = 128
     rec_squeeze: float = 1.0
     text_score: float = 0.5
+    lexicon_prob: float = 0.9
     space_gap: float = 0.4
     colon_gap: float = 0.25
     colon_after_gap: float = 0.1

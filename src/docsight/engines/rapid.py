@@ -29,8 +29,10 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
 from docsight.engines._rapid_pipeline import (
+    Char,
     RawLine,
     StripedDetector,
     Tuning,
@@ -118,6 +120,11 @@ class RapidOcrEngine:
         self.runtime = self._rec_session.description
         # The runtime and its precision move probabilities a little, so results record them.
         self._model = f"{version}-{size}/{self.runtime}"
+        self._lexicon = (
+            Lexicon(engine.lexicon, max_prob=self._tuning.lexicon_prob)
+            if engine.lexicon
+            else None
+        )
         self._layout = (
             LayoutModel(threads, runtime=engine.runtime, precision=engine.precision)
             if settings.engine.use_layout
@@ -174,19 +181,7 @@ class RapidOcrEngine:
         timings["rec"] = time.perf_counter() - mark
 
         lines = [
-            to_line(
-                r,
-                split_words(
-                    r,
-                    tuning.space_gap,
-                    cell_pitch=tuning.cell_pitch,
-                    cell_blank=tuning.cell_blank,
-                    colon_gap=tuning.colon_gap,
-                    colon_after_gap=tuning.colon_after_gap,
-                ),
-                width,
-                height,
-            )
+            to_line(r, self._words(r), width, height)
             for r in raw
             if r.score >= tuning.text_score and r.text
         ]
@@ -211,6 +206,20 @@ class RapidOcrEngine:
         return EngineOutput(
             markdown=markdown, lines=lines, blocks=blocks, model=self._model, timings=timings
         )
+
+    def _words(self, line: RawLine) -> list[list[Char]]:
+        tuning = self._tuning
+        words = split_words(
+            line,
+            tuning.space_gap,
+            cell_pitch=tuning.cell_pitch,
+            cell_blank=tuning.cell_blank,
+            colon_gap=tuning.colon_gap,
+            colon_after_gap=tuning.colon_after_gap,
+        )
+        if self._lexicon is not None:
+            words = [self._lexicon.mend(w) for w in words]
+        return words
 
     @staticmethod
     def _compose(
