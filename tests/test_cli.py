@@ -210,3 +210,20 @@ def test_binary_format_to_stdout(docs: dict[str, Path]) -> None:
     result = runner.invoke(app, ["ocr", str(docs["text"]), "--format", "pdf"])
     assert result.exit_code == 0
     assert result.stdout_bytes.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("command", [["engines"], ["ocr", "-", "--json"]])
+def test_a_bad_setting_is_one_configuration_error_line(command: list[str]) -> None:
+    """The real executable with a bad DOCSIGHT_* variable: exit 20 and no traceback."""
+    env = {**os.environ, "DOCSIGHT_ENGINE__LEXICON": "klingon"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "docsight.cli", *command],
+        input=b"",
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 20
+    assert b"Traceback" not in proc.stderr
+    assert b"engine.lexicon" in proc.stderr and b"klingon" in proc.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, cast
 
 import typer
+from pydantic import ValidationError
 from rich.progress import Progress
 
 from docsight import __version__
@@ -290,6 +291,10 @@ def _errors(as_json: bool) -> Iterator[None]:
     except DocsightError as exc:
         _report(exc, as_json)
         raise typer.Exit(exc.exit_code) from None
+    except ValidationError as exc:
+        error = _bad_setting(exc)
+        _report(error, as_json)
+        raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("docsight: interrupted", err=True)
         raise typer.Exit(130) from None
@@ -352,8 +357,20 @@ from docsight.cli_fields import register as _register_fields  # noqa: E402
 _register_fields(app)
 
 
+def _bad_setting(exc: ValidationError) -> ConfigurationError:
+    """A bad ``DOCSIGHT_*`` variable as one line naming the setting."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return ConfigurationError(f"setting {where}: {first['msg']} (input {first.get('input')!r})")
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as exc:  # settings read outside a command's error handling
+        error = _bad_setting(exc)
+        _report(error, False)
+        raise SystemExit(error.exit_code) from None
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TextLayerMode = Literal["auto", "always", "never"]
@@ -90,6 +90,17 @@ class EngineSettings(BaseModel):
     tessdata_path: str | None = Field(
         None, description="Folder holding *.traineddata; found automatically when unset."
     )
+
+    @field_validator("lexicon", mode="before")
+    @classmethod
+    def _lexicon_off(cls, value: object) -> object:
+        """``off``, ``none``, ``null`` or empty: no word list.
+
+        An environment variable cannot carry ``None`` itself.
+        """
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none", "null"):
+            return None
+        return value
 
 
 QueueBackend = Literal["inline", "celery"]
