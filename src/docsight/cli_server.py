@@ -48,6 +48,11 @@ def register(app: typer.Typer) -> None:
                 host=host or server.host,
                 port=port or server.port,
                 workers=processes,
+                # uvicorn kills a worker that does not answer its supervisor's ping within this
+                # time. Its default, 5 s, is shorter than a worker importing the engines on a
+                # busy two-core host can stall (C extensions hold the GIL while they load): the
+                # killed worker reset its open connections (seen in the two-worker e2e test).
+                timeout_worker_healthcheck=30,
                 log_level=log_level,
                 access_log=False,  # the app logs every request as JSON with its request id
             )
