@@ -69,14 +69,14 @@ class Lexicon:
 
     def mend(self, chars: list[Char]) -> list[Char]:
         """``chars`` of one word, with at most one letter replaced (see the module)."""
+        if any(c.text.isdigit() for c in chars):
+            return chars
         start, stop = 0, len(chars)
         while start < stop and not chars[start].text.isalpha():
             start += 1
         while stop > start and not chars[stop - 1].text.isalpha():
             stop -= 1
         core = "".join(c.text for c in chars[start:stop])
-        if any(c.text.isdigit() for c in chars):
-            return chars
         # Three-letter words are mostly abbreviations (QTY, GST, SDN) that no word list holds.
         if len(core) < 4 or not core.isascii() or not core.isalpha() or self.known(core):
             return chars

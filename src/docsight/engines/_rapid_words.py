@@ -69,16 +69,16 @@ def split_words(
                 blanks[i] = _blank_run(ink, chars[i - 1].x, chars[i].x)
     inner = list(blanks.values())
     median_blank = float(np.median(inner)) if inner else 0.0
-    limit = median_blank + space_gap * line.ink_height
-    limits = [
-        limit,
-        median_blank + (space_gap if colon_gap is None else colon_gap) * line.ink_height,
-        median_blank
-        + (space_gap if colon_after_gap is None else colon_after_gap) * line.ink_height,
-    ]
+    # Indexed by ``_beside_colon``: a plain gap, the gap before a colon, the gap after one.
+    gaps = (
+        space_gap,
+        space_gap if colon_gap is None else colon_gap,
+        space_gap if colon_after_gap is None else colon_after_gap,
+    )
+    limits = [median_blank + gap * line.ink_height for gap in gaps]
     # Monospaced print (receipts, forms) puts every character a fixed pitch apart, so a space
     # is a skipped cell: twice the pitch between centres. Where the blank between the glyphs is
-    # also clearly wider than usual, that is a space even below ``limit``: wide glyphs either
+    # also clearly wider than usual, that is a space even below the plain limit: wide glyphs either
     # side of a space leave less paper than the line's narrow ones. Both conditions must hold,
     # so wide letter pairs of proportional print (``mw``) are not split.
     # Centres come from CTC columns, a third of a glyph apart: the mean of ordinary steps

@@ -184,12 +184,16 @@ class OpenVinoSession:
     def __call__(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
         return self.run_all(x)[0]
 
-    def run_all(self, x: NDArray[np.float32]) -> list[NDArray[np.float32]]:
-        """Every output, in the model's order."""
+    def _infer(self, x: NDArray[np.float32]) -> Any:
+        """One synchronous call on the request (its outputs are reused by the next call)."""
         if self._admit(tuple(x.shape)):
             self._recompile()
         assert self._request is not None
-        result = self._request.infer({0: np.ascontiguousarray(x)})
+        return self._request.infer({0: np.ascontiguousarray(x)})
+
+    def run_all(self, x: NDArray[np.float32]) -> list[NDArray[np.float32]]:
+        """Every output, in the model's order."""
+        result = self._infer(x)
         # The request reuses its output buffers on the next call: hand back our own copies.
         return [np.array(result[port], copy=True) for port in self._outputs]
 
@@ -198,14 +202,7 @@ class OpenVinoSession:
     ) -> list[T]:
         """Each input on the next free stream; ``reduce`` runs as each one finishes."""
         if self._queue is None:
-            out: list[T] = []
-            for x in xs:
-                if self._admit(tuple(x.shape)):
-                    self._recompile()
-                assert self._request is not None
-                self._request.infer({0: np.ascontiguousarray(x)})
-                out.append(reduce(self._request.get_output_tensor(0).data))
-            return out
+            return [reduce(self._infer(x)[self._outputs[0]]) for x in xs]
         done: dict[int, T] = {}
         errors: list[BaseException] = []
 
