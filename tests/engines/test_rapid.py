@@ -14,6 +14,8 @@ from docsight.engines._rapid_pipeline import (
     RawLine,
     StripedDetector,
     Tuning,
+    _best_classes,
+    _decode,
     bucket_width,
     det_input,
     pad_to_grid,
@@ -324,3 +326,27 @@ def test_det_input_matches_rapidocrs_own_normalization() -> None:
     mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
     expected = ((img / 255.0 - mean) / std).transpose(2, 0, 1)[None]
     assert np.abs(det_input(img, mean, std) - expected).max() < 1e-4
+
+
+def test_runners_up_are_kept_for_doubtful_columns_only() -> None:
+    charset = ["blank", "a", "b", "c", "d"]
+    # Columns: confident "a", doubtful "b" (c and blank behind it), blank, doubtful "d" over two
+    # columns: its blank runner-up is dropped, the other column still reads "d".
+    pred = np.array(
+        [
+            [0.0, 0.99, 0.01, 0.0, 0.0],
+            [0.2, 0.0, 0.5, 0.3, 0.0],
+            [1.0, 0.0, 0.0, 0.0, 0.0],
+            [0.3, 0.0, 0.1, 0.0, 0.6],
+            [0.1, 0.0, 0.0, 0.0, 0.9],
+        ],
+        dtype=np.float32,
+    )[None]
+    classes = _best_classes(pred)
+    chars, _ = _decode(classes, 0, charset, 1.0)
+    assert [c.text for c in chars] == ["a", "b", "d"]
+    assert chars[0].alts == ()
+    assert [t for t, _ in chars[1].alts][:2] == ["c", ""]  # best first; "" is the blank
+    assert [p for _, p in chars[1].alts][:2] == pytest.approx([0.3, 0.2])
+    assert next(t for t, _ in chars[2].alts) == "b"
+    assert "" not in [t for t, _ in chars[2].alts]

@@ -1,11 +1,21 @@
-"""Mending a word's least certain letter against a word list, where the recogniser hesitated.
+"""Mending a word's least certain letters against a word list, where the recogniser hesitated.
 
 At scan resolution the recogniser confuses letters that look alike (``Iten`` for ``Item``,
-``SEAFOOO`` for ``SEAFOOD``) and says so: the wrong letter's probability is low. A word that is
-not in the language's word list, with a letter read below ``max_prob``, whose replacement by
-one other letter at that position gives a common word, is written as that word. Confident
+``SEAFOOO`` for ``SEAFOOD``) and says so: the wrong letter's probability is low, and the right
+one is often its runner-up (``Char.alts``). A word whose letters read below ``max_prob`` (in
+either case) may take, at its ``max_doubtful`` least sure letters, the recogniser's runners-up
+(a blank one drops the letter) or, failing those, look-alikes. Among the readings that give a
+common word, the one with the highest recogniser probability times word frequency to the power
+``prior`` wins, a noisy-channel choice. A word already in the list competes too, so ``THANE``
+read with K close behind becomes ``THANK``, while ``faced`` with a faint d stays. Confident
 letters are never touched, so names, codes and words of other languages read with certainty
 stay as read; numbers and words with digits are left alone.
+
+Measured on the recogniser's stored words of FUNSD (50) and SROIE (100), against their truth:
+the look-alike table alone (two doubtful letters at most) mended 45/33 words right and 1/1
+wrong; the runners-up at the three least sure letters 78/46 right, 1/3 wrong; ``prior`` 0.5
+then added 8/2 right and none wrong (1.0: 9/2 right, 1/0 more wrong); ``max_prob`` 0.95
+instead of 0.9 added 8/5 right but 5/2 wrong.
 
 The word lists are ``pyspellchecker``'s (word frequencies from subtitles and web text, one
 file per language inside the wheel: nothing is downloaded).
@@ -15,8 +25,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from functools import cache
 from importlib import resources
+from itertools import product
 
 from docsight.engines._rapid_pipeline import Char
 
@@ -24,6 +36,20 @@ from docsight.engines._rapid_pipeline import Char
 # capitals with bars), from the words it misread on SROIE and FUNSD: a doubtful letter is only
 # replaced by a look-alike, so FAX read as EAX is not "mended" into TAX.
 _LOOK_ALIKES = ("iljtfr", "oaecdgq", "nmhurb", "vyu", "ILTJ", "ODQCGU", "EFBPR", "MNHWKU", "VYU")
+# The weight of a look-alike the recogniser did not rank among its runners-up.
+_UNRANKED = 1e-4
+
+
+def _caseless_prob(char: Char) -> float:
+    """The probability that the character is its letter in either case.
+
+    The recogniser often splits a letter's probability between its capital and small forms
+    (``R`` 0.75, ``r`` 0.24): that is no doubt about which letter it is.
+    """
+    other = char.text.swapcase()
+    if other == char.text:
+        return char.prob
+    return char.prob + sum(p for text, p in char.alts if text == other)
 
 
 def _case_of(word: str, k: int) -> str:
@@ -58,17 +84,27 @@ def word_frequencies(language: str) -> dict[str, int]:
 class Lexicon:
     """One language's word list and the rule above."""
 
-    def __init__(self, language: str, *, max_prob: float = 0.9, min_count: int = 50) -> None:
+    def __init__(
+        self,
+        language: str,
+        *,
+        max_prob: float = 0.9,
+        min_count: int = 50,
+        max_doubtful: int = 3,
+        prior: float = 0.0,
+    ) -> None:
         self.language = language
         self.max_prob = max_prob
         self.min_count = min_count
+        self.max_doubtful = max_doubtful
+        self.prior = prior
         self._counts = word_frequencies(language)
 
     def known(self, word: str) -> bool:
         return self._counts.get(word.lower(), 0) >= self.min_count
 
     def mend(self, chars: list[Char]) -> list[Char]:
-        """``chars`` of one word, with at most one letter replaced (see the module)."""
+        """``chars`` of one word, with at most two doubtful letters replaced (see the module)."""
         if any(c.text.isdigit() for c in chars):
             return chars
         start, stop = 0, len(chars)
@@ -78,24 +114,67 @@ class Lexicon:
             stop -= 1
         core = "".join(c.text for c in chars[start:stop])
         # Three-letter words are mostly abbreviations (QTY, GST, SDN) that no word list holds.
-        if len(core) < 4 or not core.isascii() or not core.isalpha() or self.known(core):
+        is_known = self.known(core)
+        if len(core) < 4 or not core.isalpha() or (is_known and self.prior == 0):
             return chars
-        doubtful = [i for i in range(start, stop) if chars[i].prob < self.max_prob]
-        if not doubtful or len(doubtful) > 2:
+        sure = [_caseless_prob(c) for c in chars]
+        doubtful = [i for i in range(start, stop) if sure[i] < self.max_prob]
+        if not doubtful:
             return chars
-        best: tuple[int, int, str] | None = None
-        for i in doubtful:
-            k = i - start
-            for letter in _look_alikes(chars[i].text, _case_of(core, k)):
-                count = self._counts.get((core[:k] + letter + core[k + 1 :]).lower(), 0)
-                if count >= self.min_count and (best is None or count > best[0]):
-                    best = (count, i, letter)
-        if best is None:
+        # The least sure letters are where a misreading most likely is; trying each of a few
+        # readings at each keeps the search small however long the word.
+        doubtful = sorted(sorted(doubtful, key=lambda i: sure[i])[: self.max_doubtful])
+        options = [self._options(chars[i], _case_of(core, i - start)) for i in doubtful]
+        best: tuple[float, int, dict[int, str]] | None = None
+        if is_known:  # a word already: another reading must be likelier by enough to win
+            count = self._counts.get(core.lower(), 0)
+            best = (self._score(math.prod(sure[i] for i in doubtful), count), count, {})
+        for picks in product(
+            *([(chars[i].text, sure[i]), *o] for i, o in zip(doubtful, options, strict=True))
+        ):
+            changes = {
+                i: text
+                for i, (text, _) in zip(doubtful, picks, strict=True)
+                if text != chars[i].text
+            }
+            if not changes:
+                continue
+            word = "".join(changes.get(i, chars[i].text) for i in range(start, stop))
+            count = self._counts.get(word.lower(), 0)
+            if len(word) < 3 or count < self.min_count:
+                continue
+            score = self._score(math.prod(p for _, p in picks), count)
+            if best is None or (score, count) > best[:2]:
+                best = (score, count, changes)
+        if best is None or not best[2]:
             return chars
-        _, i, letter = best
-        mended = list(chars)
-        mended[i] = Char(letter, chars[i].x, chars[i].prob)
-        return mended
+        changes = best[2]
+        return [
+            Char(changes[i], c.x, c.prob) if i in changes else c
+            for i, c in enumerate(chars)
+            if changes.get(i, c.text) != ""
+        ]
+
+    def _score(self, weight: float, count: int) -> float:
+        """The recogniser's probability of a reading times its word's frequency to ``prior``."""
+        return math.log(max(weight, 1e-12)) + self.prior * math.log(max(count, 1))
+
+    @staticmethod
+    def _options(char: Char, case: str) -> list[tuple[str, float]]:
+        """Readings a doubtful letter may take, with their weights.
+
+        The recogniser's own runners-up come first, with their probabilities (a blank one
+        means the letter may be noise); look-alikes it did not rank are a last resort.
+        """
+        found: dict[str, float] = {}
+        for text, p in char.alts:
+            if text == "" or (len(text) == 1 and text.isalpha()):
+                text = text.upper() if case == "upper" else text.lower()
+                if text.lower() != char.text.lower():
+                    found[text] = max(found.get(text, 0.0), p)
+        for letter in _look_alikes(char.text, case):
+            found.setdefault(letter, _UNRANKED)
+        return list(found.items())
 
 
 __all__ = ["Lexicon", "word_frequencies"]

@@ -121,7 +121,11 @@ class RapidOcrEngine:
         # The runtime and its precision move probabilities a little, so results record them.
         self._model = f"{version}-{size}/{self.runtime}"
         self._lexicon = (
-            Lexicon(engine.lexicon, max_prob=self._tuning.lexicon_prob)
+            Lexicon(
+                engine.lexicon,
+                max_prob=self._tuning.lexicon_prob,
+                prior=self._tuning.lexicon_prior,
+            )
             if engine.lexicon
             else None
         )
