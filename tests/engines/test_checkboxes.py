@@ -48,6 +48,13 @@ def test_a_box_with_one_side_broken_by_the_scan_still_counts_when_empty() -> Non
     assert find_checkboxes(page, line_height=24) == []
 
 
+def test_a_box_as_small_as_a_low_resolution_scans_small_letters_is_found() -> None:
+    # ~100 dpi forms draw 8-10 px boxes beside line boxes the detector pads to 22 px.
+    page = _canvas()
+    cv2.rectangle(page, (20, 20), (28, 28), 0, 1)
+    assert [c.mark for c in find_checkboxes(page, line_height=22)] == [UNCHECKED]
+
+
 @pytest.mark.parametrize("draw", ["circle", "bullet", "grid", "tiny", "huge"])
 def test_shapes_that_are_not_boxes_are_ignored(draw: str) -> None:
     page = _canvas()

@@ -44,11 +44,13 @@ class Checkbox:
 def find_checkboxes(
     gray: NDArray[Any], line_height: float, *, max_boxes: int = 200
 ) -> list[Checkbox]:
-    """Square frames between 0.45 and 1.6 line heights on a side, top to bottom.
+    """Square frames between 0.35 and 1.6 line heights (6 px at least) on a side, top to bottom.
 
     ``line_height`` is the median height of the detected line boxes, which the detector pads to
-    about 1.4 times the height of the letters: a box is drawn about as tall as a capital letter
-    to twice that.
+    1.4 to 1.9 times the height of the letters: a box is drawn about as tall as a small letter
+    to twice a capital. On the FUNSD forms (~100 dpi), boxes 8 to 10 px high beside 22 px line
+    boxes were lost below 0.45 line heights (7 px): 0.35 and 6 px found 12 of their 14 empty
+    boxes instead of 3, with no box found where the truth has none.
     """
     if line_height <= 0 or gray.size == 0:
         return []
@@ -56,7 +58,7 @@ def find_checkboxes(
     if ink.mean() > 0.5:  # light print on dark: ink is the minority
         ink = 1 - ink
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    lo, hi = max(7.0, 0.45 * line_height), 1.6 * line_height
+    lo, hi = max(6.0, 0.35 * line_height), 1.6 * line_height
     found: list[Checkbox] = []
     for index in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[index])
