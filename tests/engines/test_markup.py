@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from docsight.engines.markup import compose
 from docsight.models import BBox, BlockKind, LayoutBlock, Line, Word
+from docsight.parsing.markdown import parse_markdown
 
 W, H = 1654, 2339  # A4 at 200 dpi
 LH = 30  # body line height in pixels
@@ -222,6 +223,12 @@ def test_text_is_escaped() -> None:
     assert "<script>" not in md
     # Only what could turn into HTML is escaped in markdown; an ampersand stays as printed.
     assert "&lt;script&gt;alert('x')&lt;/script&gt; & more" in md
+
+
+def test_printed_asterisks_survive_as_text_not_emphasis() -> None:
+    md = compose([line("***THANK YOU*** **2 ITEMS**", 100, 100)], [], W, H)
+    assert "\\*\\*\\*THANK YOU\\*\\*\\*" in md
+    assert [b.text for b in parse_markdown(md).blocks] == ["***THANK YOU*** **2 ITEMS**"]
 
 
 def test_ampersand_is_escaped_only_inside_tables() -> None:

@@ -1,5 +1,6 @@
 from docsight.formats import to_clean_text, to_markdown, to_text
 from docsight.models import BBox, ErrorInfo, Line, PageStatus, Result
+from docsight.parsing.markdown import parse_markdown
 
 
 def test_pages_are_separated_by_form_feeds(result: Result) -> None:
@@ -9,8 +10,9 @@ def test_pages_are_separated_by_form_feeds(result: Result) -> None:
     assert pages[1].startswith("Approval\n")
 
 
-def test_tables_are_tab_separated_rows(result: Result) -> None:
-    assert "Region\tRevenue\tRevenue\nRegion\tQ2\tQ3\nNorth\t1,200.00\t-12.50\n" in to_text(result)
+def test_tables_are_tab_separated_rows_with_spanned_cells_written_once(result: Result) -> None:
+    # "Region" spans two rows and "Revenue" two columns: each is text once, its span left blank.
+    assert "Region\tRevenue\t\n\tQ2\tQ3\nNorth\t1,200.00\t-12.50\n" in to_text(result)
 
 
 def test_clean_text_drops_page_numbers_and_watermarks(result: Result) -> None:
@@ -40,7 +42,7 @@ def test_unparsed_page_falls_back_to_lines_then_markdown(result: Result) -> None
 def test_table_cells_with_tabs_or_newlines_stay_in_their_column(result: Result) -> None:
     table = result.pages[0].blocks[5].table
     assert table is not None
-    table.grid[2][0] = "North\tand\nEast"
+    table.cells[4].text = "North\tand\nEast"
     assert "North and East\t1,200.00\t-12.50" in to_text(result)
 
 
@@ -51,3 +53,9 @@ def test_markdown_joins_pages_and_marks_failures(result: Result) -> None:
     markdown = to_markdown(result)
     assert markdown.startswith(result.pages[0].markdown)
     assert markdown.endswith("\n\n<!-- page 2 failed: engine_timeout -->\n")
+
+
+def test_a_list_keeps_its_printed_numbers(result: Result) -> None:
+    page = result.pages[1]
+    page.blocks = parse_markdown("3. Scope\n4. Terms\n13) Signatures").blocks
+    assert to_text(result).split("\f")[1] == "3. Scope\n4. Terms\n13) Signatures\n"

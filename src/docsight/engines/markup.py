@@ -348,12 +348,15 @@ def _row(lines: list[Line]) -> Row:
 
 
 def _escape_markdown(text: str) -> str:
-    """Keep engine text from reading as HTML: only ``<`` and ``>`` need it in markdown.
+    """Keep engine text from reading as HTML or emphasis.
 
-    An ``&`` stays as printed (``AT&T``); the parser unescapes entities either way. Table
-    cells, being HTML, get full escaping where they are rendered.
+    ``<`` and ``>`` would open tags; ``*`` is escaped because receipts print
+    ``***THANK YOU***``, which markdown would read as emphasis and drop. An ``&`` stays as
+    printed (``AT&T``); the parser unescapes entities either way. ``_`` stays too: forms print
+    blanks as runs of it, which rarely pair up as emphasis and would be unreadable escaped.
+    Table cells, being HTML, get full escaping where they are rendered.
     """
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
 
 
 def compose(lines: list[Line], blocks: list[LayoutBlock], width: int, height: int) -> str:

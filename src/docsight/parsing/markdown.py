@@ -343,7 +343,9 @@ def _plain(text: str) -> str:
     """Reading text: tags removed, entities decoded, markdown emphasis dropped, spaces folded."""
     without_tags = _ANY_TAG.sub(" ", text)
     decoded = unescape(without_tags)
-    unemphasised = re.sub(r"(\*\*|__)(.+?)\1", r"\2", decoded)
+    # An escaped asterisk is a printed one (``\*\*\*THANK YOU\*\*\*``), never emphasis.
+    shielded = decoded.replace("\\*", "\x00")
+    unemphasised = re.sub(r"(\*\*|__)(.+?)\1", r"\2", shielded).replace("\x00", "*")
     lines = [" ".join(line.split()) for line in unemphasised.split("\n")]
     return "\n".join(line for line in lines if line)
 
