@@ -120,3 +120,32 @@ def test_a_known_word_stays_when_the_alternative_is_unlikely(english: Lexicon) -
 def test_without_a_prior_known_words_are_never_changed() -> None:
     word = _read("THANE", {4: (0.5, (("K", 0.45),))})
     assert _text(Lexicon("en", prior=0.0).mend(word)) == "THANE"
+
+
+def _line(*words: list[Char]) -> list[list[Char]]:
+    return list(words)
+
+
+def test_a_doubtful_accent_in_an_english_line_takes_its_ascii_runner_up(english: Lexicon) -> None:
+    line = _line(_read("Totäl", {3: (0.6, (("a", 0.3),))}), _read("12.00", {}), _read("RM", {}))
+    assert [_text(w) for w in english.settle_script(line)] == ["Total", "12.00", "RM"]
+
+
+def test_a_stray_cjk_mark_in_a_latin_line_goes_when_its_runner_up_is_blank(
+    english: Lexicon,
+) -> None:
+    line = _line(_read("Date", {}), _read("く", {0: (0.5, (("", 0.3), ("<", 0.1)))}))
+    assert [_text(w) for w in english.settle_script(line)] == ["Date"]
+    line = _line(_read("TEL", {}), _read("：", {0: (0.7, ((":", 0.2),))}), _read("03", {}))
+    assert [_text(w) for w in english.settle_script(line)] == ["TEL", ":", "03"]
+
+
+def test_other_scripts_and_confident_or_native_letters_stay(english: Lexicon) -> None:
+    chinese = _line(_read("货物出门", {0: (0.5, (("", 0.3),)), 1: (0.5, (("A", 0.2),))}))
+    assert english.settle_script(chinese) == chinese  # a line in another script
+    confident = _line(_read("café", {}), _read("menu", {}))
+    assert english.settle_script(confident) == confident
+    german = Lexicon("de").settle_script(_line(_read("Grüße", {2: (0.6, (("u", 0.3),))})))
+    assert _text(german[0]) == "Grüße"  # German is not written in ASCII letters
+    box = _line(_read("□", {0: (0.5, (("", 0.4),))}), _read("Yes", {}))
+    assert english.settle_script(box) == box  # box glyphs are the checkbox finder's

@@ -222,7 +222,7 @@ class RapidOcrEngine:
             colon_after_gap=tuning.colon_after_gap,
         )
         if self._lexicon is not None:
-            words = [self._lexicon.mend(w) for w in words]
+            words = [self._lexicon.mend(w) for w in self._lexicon.settle_script(words)]
         return words
 
     @staticmethod
