@@ -367,15 +367,18 @@ def _best_classes(pred: FloatArray) -> Classes:
     alt_probs = np.zeros((*ids.shape, ALT_K), dtype=np.float32)
     # Blank columns' runners-up are of no use: nothing reads them.
     doubtful = (probs < ALT_BELOW) & (ids != 0)
-    k = min(ALT_K + 1, pred.shape[-1])
-    if k > 1 and doubtful.any():
+    if doubtful.any():
+        # Repeated argmax over a copy with each winner struck out: on the 19 speed pages the
+        # runners-up cost 0.10 s this way against 0.26 s with a partial sort (argpartition)
+        # of the 18,710 classes.
         rows = pred[doubtful]
-        top = np.argpartition(rows, -k, axis=-1)[:, -k:]
-        top_p = np.take_along_axis(rows, top, axis=-1)
-        order = np.argsort(-top_p, axis=-1)
-        top, top_p = np.take_along_axis(top, order, -1), np.take_along_axis(top_p, order, -1)
-        alt_ids[doubtful, : k - 1] = top[:, 1:]
-        alt_probs[doubtful, : k - 1] = top_p[:, 1:]
+        at = np.arange(len(rows))
+        rows[at, ids[doubtful]] = -1.0
+        for j in range(min(ALT_K, pred.shape[-1] - 1)):
+            best = rows.argmax(axis=-1)
+            alt_ids[doubtful, j] = best
+            alt_probs[doubtful, j] = rows[at, best]
+            rows[at, best] = -1.0
     return Classes(ids, probs, alt_ids, alt_probs)
 
 
