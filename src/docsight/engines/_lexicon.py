@@ -26,7 +26,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import unicodedata
 from functools import cache
 from importlib import resources
 from itertools import product
@@ -37,8 +36,6 @@ from docsight.engines._rapid_pipeline import Char
 # capitals with bars), from the words it misread on SROIE and FUNSD: a doubtful letter is only
 # replaced by a look-alike, so FAX read as EAX is not "mended" into TAX.
 _LOOK_ALIKES = ("iljtfr", "oaecdgq", "nmhurb", "vyu", "ILTJ", "ODQCGU", "EFBPR", "MNHWKU", "VYU")
-# Languages whose words are written in plain ASCII letters: an accented letter there is a misread.
-_ASCII_ALPHABETS = frozenset({"en"})
 # Box glyphs are the checkbox finder's to replace (``checkboxes._BOX_GLYPHS``), never a misread.
 _BOX_GLYPHS = frozenset("□■口☐☑☒")
 # A line with more foreign characters than this is in another script, not misread Latin.
@@ -47,13 +44,9 @@ _FOREIGN_SHARE = 0.3
 _UNRANKED = 1e-4
 
 
-def _foreign(ch: str, ascii_letters: bool) -> bool:
-    """Whether ``ch`` is out of place in a line of Latin-script text."""
-    if ch.isascii() or ch in _BOX_GLYPHS:
-        return False
-    if ord(ch) >= 0x2E80:  # CJK, kana, Hangul, fullwidth forms
-        return True
-    return ascii_letters and unicodedata.category(ch).startswith("L")
+def _foreign(ch: str) -> bool:
+    """Whether ``ch`` is out of place in Latin-script text: CJK, kana, Hangul, fullwidth."""
+    return ord(ch) >= 0x2E80 and ch not in _BOX_GLYPHS
 
 
 def _caseless_prob(char: Char) -> float:
@@ -175,24 +168,23 @@ class Lexicon:
         """A line's doubtful out-of-script characters replaced by the recogniser's runner-up.
 
         The recogniser knows 18,000 characters of many scripts; at scan resolution it reads a
-        faint ``<`` in an English form as ``く``, ``Total`` as ``totäl``, a colon as the
-        fullwidth ``：``. In a line otherwise in Latin script, a CJK, kana or fullwidth
-        character (and, for a language written in ASCII letters, a non-ASCII letter) read
-        below ``max_prob`` takes its best ASCII runner-up, or goes if that is the blank. Lines
-        mostly in another script, and characters read with confidence, stay as read. On the
-        stored words of FUNSD (50) and SROIE (100) this changed 9 and 15 words, 7 and 9 of
-        them to their true reading and none away from it.
+        faint ``<`` in an English form as ``く`` and a colon as the fullwidth ``：``. In a line
+        otherwise in Latin script, a CJK, kana or fullwidth character read below
+        ``max_prob`` takes its best ASCII runner-up, or goes if that is the blank. Lines
+        mostly in another script, and characters read with confidence, stay as read.
+        Accented letters are left to ``mend`` (``totäl`` -> ``total``, a word): turning every
+        doubtful one into ASCII under the English list also took ``rápida`` out of the
+        Spanish line of a multilingual page.
         """
-        ascii_letters = self.language in _ASCII_ALPHABETS
         chars = [c for w in words for c in w]
-        foreign = sum(_foreign(c.text, ascii_letters) for c in chars)
+        foreign = sum(_foreign(c.text) for c in chars)
         if not foreign or foreign > _FOREIGN_SHARE * len(chars):
             return words
         settled: list[list[Char]] = []
         for word in words:
             kept: list[Char] = []
             for c in word:
-                if c.prob < self.max_prob and _foreign(c.text, ascii_letters):
+                if c.prob < self.max_prob and _foreign(c.text):
                     alt = next((t for t, _ in c.alts if t == "" or t.isascii()), None)
                     if alt == "":
                         continue
