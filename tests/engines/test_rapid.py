@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
+from docsight.engines import rapid as rapid_module
 from docsight.engines._rapid_pipeline import (
     Char,
     RawLine,
@@ -23,7 +26,8 @@ from docsight.engines._rapid_pipeline import (
 from docsight.engines._rapid_words import compose_plain, split_words, to_line
 from docsight.engines.base import Engine, PageImage
 from docsight.engines.rapid import RapidOcrEngine
-from docsight.models import BBox, Line
+from docsight.errors import EngineFailedError
+from docsight.models import BBox, LayoutBlock, Line
 from docsight.settings import EngineSettings, Settings
 
 LINES = [
@@ -350,3 +354,61 @@ def test_runners_up_are_kept_for_doubtful_columns_only() -> None:
     assert [p for _, p in chars[1].alts][:2] == pytest.approx([0.3, 0.2])
     assert next(t for t, _ in chars[2].alts) == "b"
     assert "" not in [t for t, _ in chars[2].alts]
+
+
+@pytest.fixture(scope="module")
+def engine_with_layout() -> RapidOcrEngine:
+    return RapidOcrEngine(Settings(engine=EngineSettings(threads=2, use_layout=True)))
+
+
+@pytest.mark.slow
+def test_layout_runs_beside_recognition_and_its_blocks_arrive(
+    engine_with_layout: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = engine_with_layout._layout
+    assert layout is not None
+    threads: list[str] = []
+    real = layout.detect
+
+    def detect(image: Image.Image) -> list[LayoutBlock]:
+        threads.append(threading.current_thread().name)
+        return real(image)
+
+    monkeypatch.setattr(layout, "detect", detect)
+    out = engine_with_layout.recognize(_page())
+    assert threads and threads[0].startswith("docsight-layout")
+    assert out.blocks, "the layout model found no region on a page of text"
+    assert out.timings["layout"] > 0 and "layout_wait" in out.timings
+    assert _cer("\n".join(LINES), "\n".join(line.text for line in out.lines)) < 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broken", ["layout", "detection"])
+def test_a_failure_on_either_side_is_the_engines_error_and_leaves_it_usable(
+    engine_with_layout: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    finished: list[bool] = []
+    layout = engine_with_layout._layout
+    assert layout is not None
+    real = layout.detect
+
+    def slow_layout(image: Image.Image) -> list[LayoutBlock]:
+        time.sleep(0.3)
+        if broken == "layout":
+            raise RuntimeError("layout model exploded")
+        blocks = real(image)
+        finished.append(True)
+        return blocks
+
+    def broken_detect(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("detector exploded")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(layout, "detect", slow_layout)
+        if broken == "detection":
+            patch.setattr(rapid_module, "detect", broken_detect)
+        with pytest.raises(EngineFailedError, match="exploded"):
+            engine_with_layout.recognize(_page(0.35))
+        if broken == "detection":
+            assert finished == [True]  # the page's layout run was waited for, not left running
+    assert engine_with_layout.recognize(_page(0.35)).lines
