@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from docsight.engines import rapid as rapid_module
+from docsight.engines._lexicon import Lexicon
 from docsight.engines._rapid_pipeline import (
     Char,
     RawLine,
@@ -23,7 +24,7 @@ from docsight.engines._rapid_pipeline import (
     det_input,
     pad_to_grid,
 )
-from docsight.engines._rapid_words import compose_plain, split_words, to_line
+from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
 from docsight.engines.base import Engine, PageImage
 from docsight.engines.rapid import RapidOcrEngine
 from docsight.errors import EngineFailedError
@@ -412,3 +413,31 @@ def test_a_failure_on_either_side_is_the_engines_error_and_leaves_it_usable(
         if broken == "detection":
             assert finished == [True]  # the page's layout run was waited for, not left running
     assert engine_with_layout.recognize(_page(0.35)).lines
+
+
+def _glyphs(text: str, gaps: dict[int, int]) -> RawLine:
+    """``text`` in 6-px glyphs 1 px apart, with wider blanks after the indices in ``gaps``."""
+    xs: list[float] = []
+    ink = ""
+    for k in range(len(text)):
+        xs.append(len(ink) + 3)
+        ink += "111111" + "0" * gaps.get(k, 1)
+    return _raw(text, xs, ink)
+
+
+@pytest.mark.parametrize(
+    ("text", "gaps", "expected"),
+    [
+        ("TAXINVOICE", {2: 6}, ["TAX", "INVOICE"]),  # 1 + 0.2 * 20 = 5 px: a narrow space
+        ("TAXINVOICE", {2: 4}, ["TAXINVOICE"]),  # no blank wide enough: left as read
+        ("TAXINVOICE", {2: 6, 5: 7}, ["TAXINVOICE"]),  # the widest blank is not where words part
+        ("TAMAN", {1: 3}, ["TAMAN"]),  # TA and MAN are words, but 3 px is a letter gap here
+        ("INVOICE", {1: 6}, ["INVOICE"]),  # a word already
+    ],
+)
+def test_glued_words_split_only_where_words_and_a_blank_agree(
+    text: str, gaps: dict[int, int], expected: list[str]
+) -> None:
+    line = _glyphs(text, gaps)
+    words = split_glued(line, [line.chars], Lexicon("en").known, 0.2)
+    assert ["".join(c.text for c in w) for w in words] == expected

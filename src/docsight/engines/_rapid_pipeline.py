@@ -71,6 +71,7 @@ class Tuning:
       word-before-colon blank, in ink heights above the line's median, was 0.31 (median) where
       the truth has a space and 0.08 where it has none; 0.25 before and 0.1 after took the first
       50 from 0.861 to 0.871 F1 (FUNSD 50: 0.794 both; scribeocr unchanged).
+    - ``glued_gap``: see ``_rapid_words.split_glued``.
     - ``cell_pitch``/``cell_blank``: a skipped cell in monospaced print (``split_words``).
       1.75 x pitch and half of ``space_gap`` took scribeocr receipt_03 from 0.959 to 0.984 and
       left the first 30 SROIE receipts at 0.881; 1.5 x pitch gave 0.880, both lowered 0.871.
@@ -98,6 +99,7 @@ class Tuning:
     colon_after_gap: float = 0.1
     cell_pitch: float = 1.75
     cell_blank: float = 0.5
+    glued_gap: float = 0.2
 
 
 @dataclass

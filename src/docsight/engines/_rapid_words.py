@@ -9,6 +9,8 @@ line's usual gap between letters. On SROIE this added 0.012 bag-of-words F1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -107,6 +109,63 @@ def split_words(
     if current:
         words.append(current)
     return words
+
+
+def split_glued(
+    line: RawLine, words: list[list[Char]], known: Callable[[str], bool], gap: float
+) -> list[list[Char]]:
+    """Words read glued together (``TAXINVOICE``) split where language and paper agree.
+
+    Condensed receipt print leaves a word space narrower than ``split_words``' threshold. A
+    word of letters that is not a word itself, but splits into two that are, is split there
+    when the blank at that point is the widest inside it and exceeds the line's median gap
+    between letters by ``gap`` ink heights. Either test alone is wrong: the word list splits
+    ``TAMAN`` into ``TA MAN`` (400 wrong splits against 12 right on SROIE and FUNSD), the
+    blank alone is the space rule already tuned. With 0.2, on the recogniser's words of SROIE
+    (100) and FUNSD (50): 7 splits, all right; with 0.15: 9 right, 3 wrong (``Petaling`` ->
+    ``Petal ing``).
+    """
+    ink = line.ink
+    if ink is None or not any(len(w) >= 5 for w in words):
+        return words
+    chars = line.chars
+    inner = [
+        _blank_run(ink, chars[i - 1].x, chars[i].x)
+        for i in range(1, len(chars))
+        if not (chars[i].text.isspace() or chars[i - 1].text.isspace())
+    ]
+    median_blank = float(np.median(inner)) if inner else 0.0
+    limit = median_blank + gap * line.ink_height
+    out: list[list[Char]] = []
+    for word in words:
+        text = "".join(c.text for c in word)
+        start, stop = 0, len(word)
+        while start < stop and not word[start].text.isalpha():
+            start += 1
+        while stop > start and not word[stop - 1].text.isalpha():
+            stop -= 1
+        core = text[start:stop]
+        if len(core) < 5 or not core.isalpha() or known(core):
+            out.append(word)
+            continue
+        blanks = [_blank_run(ink, word[i - 1].x, word[i].x) for i in range(start + 1, stop)]
+        widest = max(blanks)
+        cut = next(
+            (
+                start + k
+                for k in range(2, len(core) - 1)
+                if blanks[k - 1] == widest
+                and widest > limit
+                and known(core[:k])
+                and known(core[k:])
+            ),
+            None,
+        )
+        if cut is None:
+            out.append(word)
+        else:
+            out += [word[:cut], word[cut:]]
+    return out
 
 
 def _along(
@@ -209,4 +268,4 @@ def compose_plain(lines: list[Line]) -> tuple[list[Line], str]:
     return ordered, "".join(parts)
 
 
-__all__ = ["compose_plain", "split_words", "to_line"]
+__all__ = ["compose_plain", "split_glued", "split_words", "to_line"]

@@ -46,7 +46,7 @@ from docsight.engines._rapid_pipeline import (
     ink_profile,
     recognize,
 )
-from docsight.engines._rapid_words import compose_plain, split_words, to_line
+from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
 from docsight.engines._runtime import Session, open_session
 from docsight.engines.base import Availability, Capabilities, PageImage, check_modules
 from docsight.engines.checkboxes import find_checkboxes, merge_checkboxes
@@ -255,6 +255,7 @@ class RapidOcrEngine:
         )
         if self._lexicon is not None:
             words = [self._lexicon.mend(w) for w in self._lexicon.settle_script(words)]
+            words = split_glued(line, words, self._lexicon.known, tuning.glued_gap)
         return words
 
     @staticmethod
