@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -441,3 +444,48 @@ def test_glued_words_split_only_where_words_and_a_blank_agree(
     line = _glyphs(text, gaps)
     words = split_glued(line, [line.chars], Lexicon("en").known, 0.2)
     assert ["".join(c.text for c in w) for w in words] == expected
+
+
+def _read_in_forked_child(read: Callable[[], int]) -> int | None:
+    """``read()`` in a child forked from this process; None if it did not answer in time."""
+    ctx = multiprocessing.get_context("fork")
+    answers = ctx.Queue()
+    child = ctx.Process(target=lambda: answers.put(read()), daemon=True)
+    child.start()
+    try:
+        answer: int = answers.get(timeout=120)
+        return answer
+    except queue.Empty:
+        return None
+    finally:
+        child.kill()
+        child.join()
+
+
+@pytest.mark.slow
+def test_an_engine_inherited_through_fork_reads_in_the_child(
+    engine_with_layout: RapidOcrEngine,
+) -> None:
+    # OpenVINO's threads and the layout thread stay in the parent: without reloading, the
+    # child's first page waited forever.
+    page = _page(0.35)
+    assert engine_with_layout.recognize(page).lines  # the parent has used it
+    assert _read_in_forked_child(lambda: len(engine_with_layout.recognize(page).lines)) == len(
+        LINES
+    )
+
+
+@pytest.mark.slow
+def test_a_forked_child_gets_its_own_engine_from_the_registry() -> None:
+    from docsight.engines import registry
+
+    settings = Settings(engine=EngineSettings(threads=1))
+    parent = registry.get_engine("rapidocr", settings)
+    page = _page(0.35)
+    assert parent.recognize(page).lines
+
+    def child() -> int:
+        engine = registry.get_engine("rapidocr", settings)
+        return (engine is not parent) + 10 * len(engine.recognize(page).lines)
+
+    assert _read_in_forked_child(child) == 1 + 10 * len(LINES)

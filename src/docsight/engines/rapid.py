@@ -26,6 +26,7 @@ at 911 instead of 899 MB. A page waits for its layout run before returning, also
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, ClassVar
@@ -65,6 +66,10 @@ def _model_path(wrapper: Any) -> str:
     return path
 
 
+# Engine state inherited through ``fork`` (see ``RapidOcrEngine.recognize``).
+_INHERITED: list[dict[str, Any]] = []
+
+
 class RapidOcrEngine:
     """PP-OCRv6 detection and recognition with boxes, confidences and per-word boxes."""
 
@@ -80,6 +85,7 @@ class RapidOcrEngine:
     def __init__(self, settings: Settings, tuning: Tuning | None = None) -> None:
         self._settings = settings
         self._tuning = tuning or Tuning()
+        self._pid = os.getpid()
         threads = settings.engine.threads
         try:
             from rapidocr import RapidOCR
@@ -155,6 +161,12 @@ class RapidOcrEngine:
 
     def recognize(self, page: PageImage) -> EngineOutput:
         """Lines, words and markdown for one page; boxes are pixels of ``page.image``."""
+        if self._pid != os.getpid():
+            # Forked: OpenVINO's threads and the layout thread stayed in the parent, so a read
+            # here would wait forever. Load afresh; the inherited sessions are kept, not torn
+            # down (their destructors would wait on those threads too).
+            _INHERITED.append(dict(self.__dict__))
+            self.__init__(self._settings, self._tuning)  # type: ignore[misc]
         try:
             return self._recognize(page)
         except EngineFailedError:

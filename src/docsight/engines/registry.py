@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,25 @@ ENGINES: dict[str, str] = {
 _instances: dict[tuple[str, str], Engine] = {}
 _ENGINE_SECTIONS = {"engine", "vlm", "openai", "models"}
 _lock = threading.Lock()
+# Engines a forked child inherited: kept referenced, never torn down in the child, whose copy of
+# the runtime's threads does not exist.
+_inherited: list[Engine] = []
+
+
+def _forget_after_fork() -> None:
+    """A forked child loads its own engines instead of using the parent's.
+
+    OpenVINO's inference threads do not survive ``fork``: a child that read a page with an
+    engine its parent had loaded (``multiprocessing`` on Linux, after one ``process()`` in the
+    parent) waited forever. The lock is renewed too, in case the fork caught it held.
+    """
+    global _lock
+    _inherited.extend(_instances.values())
+    _instances.clear()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 @dataclass(frozen=True)
