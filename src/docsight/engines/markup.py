@@ -3,7 +3,7 @@
 The CPU engines find lines with boxes; this module turns them into the same markup the VLMs
 write (DESIGN.md §2), so one parser serves every engine and their outputs compare on equal
 terms. It never invents text: every input line's text appears exactly once in the output
-(with `<` and `>` escaped, and minus an end-of-line hyphen where a wrapped word is rejoined).
+(with `<`, `>` and `*` escaped; an end-of-line hyphen stays as printed).
 
 How a page is put together:
 
