@@ -82,39 +82,31 @@ def _text(chars: list[Char]) -> str:
     return "".join(c.text for c in chars)
 
 
-def test_the_recognisers_runner_up_mends_a_letter_no_look_alike_would(english: Lexicon) -> None:
-    # s and m look nothing alike, but the recogniser ranked m second.
-    word = _read("sanagement", {0: (0.45, (("m", 0.37), ("p", 0.03)))})
-    assert _text(english.mend(word)) == "management"
-
-
-def test_the_likeliest_runner_up_wins_over_a_look_alike(english: Lexicon) -> None:
-    # "Iteo" -> Item (runner-up m) rather than Iten (n is a look-alike of m, not ranked).
-    word = _read("Iteo", {3: (0.5, (("m", 0.4),))})
-    assert _text(english.mend(word)) == "Item"
-
-
-def test_a_blank_runner_up_drops_a_stray_mark(english: Lexicon) -> None:
-    word = _read("ynew", {0: (0.5, (("", 0.45),))})
-    assert _text(english.mend(word)) == "new"
-
-
-def test_letters_split_between_cases_are_not_doubtful(english: Lexicon) -> None:
-    # R is sure as a letter (0.75 + 0.24 for r): only its case was in doubt, so the code stays
-    # as read instead of becoming SHOP through the faint runner-up H.
-    word = _read("SROP", {1: (0.75, (("r", 0.24), ("H", 0.005)))})
-    assert _text(english.mend(word)) == "SROP"
-
-
-def test_a_known_but_rare_reading_gives_way_to_a_common_one(english: Lexicon) -> None:
-    # "THANE" is a word, but the recogniser nearly read K, and "thank" is far more common.
-    word = _read("THANE", {4: (0.5, (("K", 0.45),))})
-    assert _text(english.mend(word)) == "THANK"
-
-
-def test_a_known_word_stays_when_the_alternative_is_unlikely(english: Lexicon) -> None:
-    word = _read("faced", {2: (0.65, (("d", 0.04),))})
-    assert _text(english.mend(word)) == "faced"
+@pytest.mark.parametrize(
+    ("read", "doubts", "expected"),
+    [
+        # s and m look nothing alike, but the recogniser ranked m second.
+        ("sanagement", {0: (0.45, (("m", 0.37), ("p", 0.03)))}, "management"),
+        # Item (runner-up m) rather than Iten (n is a look-alike of m, not ranked).
+        ("Iteo", {3: (0.5, (("m", 0.4),))}, "Item"),
+        # A blank runner-up drops a stray mark.
+        ("ynew", {0: (0.5, (("", 0.45),))}, "new"),
+        # R is sure as a letter (0.75 + 0.24 for r): only its case was in doubt, so the code
+        # stays as read instead of becoming SHOP through the faint runner-up H.
+        ("SROP", {1: (0.75, (("r", 0.24), ("H", 0.005)))}, "SROP"),
+        # "THANE" is a word, but the recogniser nearly read K, and "thank" is far more common.
+        ("THANE", {4: (0.5, (("K", 0.45),))}, "THANK"),
+        # A known word stays when the alternative is unlikely.
+        ("faced", {2: (0.65, (("d", 0.04),))}, "faced"),
+    ],
+)
+def test_runners_up_are_weighed_by_probability_and_word_frequency(
+    english: Lexicon,
+    read: str,
+    doubts: dict[int, tuple[float, tuple[tuple[str, float], ...]]],
+    expected: str,
+) -> None:
+    assert _text(english.mend(_read(read, doubts))) == expected
 
 
 def test_without_a_prior_known_words_are_never_changed() -> None:

@@ -31,13 +31,12 @@ from importlib import resources
 from itertools import product
 
 from docsight.engines._rapid_pipeline import Char
+from docsight.engines.checkboxes import BOX_GLYPHS
 
 # Letters the recogniser takes for one another at scan resolution (thin strokes, bowls, arches,
 # capitals with bars), from the words it misread on SROIE and FUNSD: a doubtful letter is only
 # replaced by a look-alike, so FAX read as EAX is not "mended" into TAX.
 _LOOK_ALIKES = ("iljtfr", "oaecdgq", "nmhurb", "vyu", "ILTJ", "ODQCGU", "EFBPR", "MNHWKU", "VYU")
-# Box glyphs are the checkbox finder's to replace (``checkboxes._BOX_GLYPHS``), never a misread.
-_BOX_GLYPHS = frozenset("□■口☐☑☒")
 # A line with more foreign characters than this is in another script, not misread Latin.
 _FOREIGN_SHARE = 0.3
 # The weight of a look-alike the recogniser did not rank among its runners-up.
@@ -46,7 +45,17 @@ _UNRANKED = 1e-4
 
 def _foreign(ch: str) -> bool:
     """Whether ``ch`` is out of place in Latin-script text: CJK, kana, Hangul, fullwidth."""
-    return ord(ch) >= 0x2E80 and ch not in _BOX_GLYPHS
+    return ord(ch) >= 0x2E80 and ch not in BOX_GLYPHS  # boxes are the checkbox finder's
+
+
+def letter_span(chars: list[Char]) -> tuple[int, int]:
+    """Where a word's letters start and stop, punctuation around it left out (``(Total:``)."""
+    start, stop = 0, len(chars)
+    while start < stop and not chars[start].text.isalpha():
+        start += 1
+    while stop > start and not chars[stop - 1].text.isalpha():
+        stop -= 1
+    return start, stop
 
 
 def _caseless_prob(char: Char) -> float:
@@ -113,14 +122,10 @@ class Lexicon:
         return self._counts.get(word.lower(), 0) >= self.min_count
 
     def mend(self, chars: list[Char]) -> list[Char]:
-        """``chars`` of one word, with at most two doubtful letters replaced (see the module)."""
+        """``chars`` of one word, with up to ``max_doubtful`` letters replaced (see the module)."""
         if any(c.text.isdigit() for c in chars):
             return chars
-        start, stop = 0, len(chars)
-        while start < stop and not chars[start].text.isalpha():
-            start += 1
-        while stop > start and not chars[stop - 1].text.isalpha():
-            stop -= 1
+        start, stop = letter_span(chars)
         core = "".join(c.text for c in chars[start:stop])
         # Three-letter words are mostly abbreviations (QTY, GST, SDN) that no word list holds.
         is_known = self.known(core)
@@ -217,4 +222,4 @@ class Lexicon:
         return list(found.items())
 
 
-__all__ = ["Lexicon", "word_frequencies"]
+__all__ = ["Lexicon", "letter_span", "word_frequencies"]

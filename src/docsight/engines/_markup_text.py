@@ -128,18 +128,6 @@ def heading_level(row: Row, body_height: float) -> int:
     return 0
 
 
-def _join(text: str, nxt: str) -> str:
-    """Join wrapped prose with a space, an end-of-line hyphen kept as printed (``exam- ple``).
-
-    Rejoining broken words (``example``) read better but was lossy, and it is not what the page
-    says: ground truths transcribe the hyphen as printed. Taking hyphens back (with rules to
-    keep compounds such as ``COVID-`` ``related``) had UNLV 8071/8087 at CER 0.045/0.024 and
-    scribeocr multicol at word F1 0.932; keeping them, 0.039/0.014 and 0.944 (scribeocr all
-    0.939 -> 0.942). A reader that wants joined words can still join ``- `` at line ends.
-    """
-    return f"{text} {nxt}"
-
-
 def flow(rows: list[Row], body_height: float, *, headings: bool) -> list[str]:
     """Rows of one column piece as markdown paragraphs.
 
@@ -176,7 +164,12 @@ def flow(rows: list[Row], body_height: float, *, headings: bool) -> list[str]:
         if level:
             cur = f"{cur} {row.text}"
         elif not centred and _wraps(prev, row, left, full_at, h):
-            cur = _join(cur, row.text)
+            # Joined with a space, an end-of-line hyphen kept as printed (``exam- ple``):
+            # rejoining broken words was lossy, and ground truths transcribe the hyphen.
+            # Taking hyphens back (with rules to keep compounds such as ``COVID-`` ``related``)
+            # had UNLV 8071/8087 at CER 0.045/0.024 and scribeocr multicol at word F1 0.932;
+            # keeping them, 0.039/0.014 and 0.944 (scribeocr all 0.939 -> 0.942).
+            cur = f"{cur} {row.text}"
             prose = True
         elif (
             prose

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from docsight.engines._lexicon import letter_span
 from docsight.engines._rapid_pipeline import Char, FloatArray, RawLine
 from docsight.models import BBox, Line, Word
 
@@ -29,6 +30,23 @@ def _blank_run(ink: NDArray[np.bool_], x0: float, x1: float) -> int:
     padded = np.concatenate([[True], cols, [True]])
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     return int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
+
+
+def _letter_blanks(line: RawLine) -> dict[int, int]:
+    """Blank run before each character ``i`` that neither is nor follows a decoded space."""
+    ink, chars = line.ink, line.chars
+    if ink is None:
+        return {}
+    return {
+        i: _blank_run(ink, chars[i - 1].x, chars[i].x)
+        for i in range(1, len(chars))
+        if not (chars[i].text.isspace() or chars[i - 1].text.isspace())
+    }
+
+
+def _median(blanks: dict[int, int]) -> float:
+    """The line's usual gap between letters (0 when it has none)."""
+    return float(np.median(list(blanks.values()))) if blanks else 0.0
 
 
 def _beside_colon(chars: list[Char], i: int) -> int:
@@ -62,15 +80,9 @@ def split_words(
     after a colon use ``colon_gap`` and ``colon_after_gap`` (default: ``space_gap``), because
     the colon's own side bearings already leave paper beside it.
     """
-    ink = line.ink
     chars = line.chars
-    blanks: dict[int, int] = {}
-    if ink is not None:
-        for i in range(1, len(chars)):
-            if not (chars[i].text.isspace() or chars[i - 1].text.isspace()):
-                blanks[i] = _blank_run(ink, chars[i - 1].x, chars[i].x)
-    inner = list(blanks.values())
-    median_blank = float(np.median(inner)) if inner else 0.0
+    blanks = _letter_blanks(line)
+    median_blank = _median(blanks)
     # Indexed by ``_beside_colon``: a plain gap, the gap before a colon, the gap after one.
     gaps = (
         space_gap,
@@ -128,23 +140,11 @@ def split_glued(
     ink = line.ink
     if ink is None or not any(len(w) >= 5 for w in words):
         return words
-    chars = line.chars
-    inner = [
-        _blank_run(ink, chars[i - 1].x, chars[i].x)
-        for i in range(1, len(chars))
-        if not (chars[i].text.isspace() or chars[i - 1].text.isspace())
-    ]
-    median_blank = float(np.median(inner)) if inner else 0.0
-    limit = median_blank + gap * line.ink_height
+    limit = _median(_letter_blanks(line)) + gap * line.ink_height
     out: list[list[Char]] = []
     for word in words:
-        text = "".join(c.text for c in word)
-        start, stop = 0, len(word)
-        while start < stop and not word[start].text.isalpha():
-            start += 1
-        while stop > start and not word[stop - 1].text.isalpha():
-            stop -= 1
-        core = text[start:stop]
+        start, stop = letter_span(word)
+        core = "".join(c.text for c in word[start:stop])
         if len(core) < 5 or not core.isalpha() or known(core):
             out.append(word)
             continue

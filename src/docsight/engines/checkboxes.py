@@ -27,7 +27,7 @@ from docsight.models import BBox, Line, Word
 UNCHECKED = "☐"
 CHECKED = "☑"
 # Glyphs the recogniser uses for a box it did see (PP-OCR: the square and the CJK "mouth").
-_BOX_GLYPHS = frozenset("□■口☐☑☒")
+BOX_GLYPHS = frozenset("□■口☐☑☒")
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def _read_as_text(lines: list[Line], box: BBox) -> bool:
             dx, dy = _overlap(word.box, box)
             if dx <= 0 or dy <= 0 or dx * dy < 0.3 * area:
                 continue
-            if not any(ch in _BOX_GLYPHS for ch in word.text) and any(
+            if not any(ch in BOX_GLYPHS for ch in word.text) and any(
                 ch.isalnum() for ch in word.text
             ):
                 return True
@@ -182,7 +182,7 @@ def _with_mark(line: Line, checkbox: Checkbox) -> Line:
     kept: list[Word] = []
     for word in words:
         dx, _ = _overlap(word.box, box)
-        if dx > 0 and word.text[:1] in _BOX_GLYPHS:  # the recogniser saw the box: replace it
+        if dx > 0 and word.text[:1] in BOX_GLYPHS:  # the recogniser saw the box: replace it
             rest = word.text[1:]
             if rest:
                 width = word.box.width / max(len(word.text), 1)
