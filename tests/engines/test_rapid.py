@@ -489,3 +489,29 @@ def test_a_forked_child_gets_its_own_engine_from_the_registry() -> None:
         return (engine is not parent) + 10 * len(engine.recognize(page).lines)
 
     assert _read_in_forked_child(child) == 1 + 10 * len(LINES)
+
+
+def test_a_box_of_stacked_lines_is_read_line_by_line(engine: RapidOcrEngine) -> None:
+    """The detector's tall box over a receipt column is read as its lines, not as one."""
+    image = Image.new("RGB", (900, 420), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(28)
+    draw.text((40, 30), "Fruity Garden Salad", "black", font)
+    draw.text((40, 90), "Sour Apple Mojito", "black", font)
+    prices = ["13.90", "18.90", "74.90", "21.90"]
+    for i, price in enumerate(prices):
+        draw.text((600, 160 + 36 * i), price, "black", font)
+    img = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+
+    def quad(x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+    flat = engine._raw_lines(img, [quad(30, 22, 330, 72), quad(30, 82, 300, 132)])
+    stack = engine._raw_lines(img, [quad(590, 150, 700, 310)])
+    assert " ".join(c.text for c in stack[0].chars) not in prices  # read as one tall line
+    out = engine._unstack(img, flat + stack)
+    assert [r.text for r in out] == [r.text for r in flat] + prices
+    # A line the detector also found by itself is not read twice.
+    alone = engine._raw_lines(img, [quad(590, 150, 700, 192)])
+    out = engine._unstack(img, flat + alone + stack)
+    assert [r.text for r in out] == [r.text for r in flat] + prices

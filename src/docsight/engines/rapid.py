@@ -39,6 +39,7 @@ from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
 from docsight.engines._rapid_pipeline import (
     Char,
+    ImageArray,
     RawLine,
     StripedDetector,
     Tuning,
@@ -47,6 +48,7 @@ from docsight.engines._rapid_pipeline import (
     ink_profile,
     recognize,
 )
+from docsight.engines._rapid_stack import stacked_pieces
 from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
 from docsight.engines._runtime import Session, open_session
 from docsight.engines.base import Availability, Capabilities, PageImage, check_modules
@@ -64,6 +66,25 @@ def _model_path(wrapper: Any) -> str:
     if not isinstance(path, str):
         raise EngineUnavailableError("RapidOCR's model layout changed: no model path found")
     return path
+
+
+def _quad_width(quad: Any) -> float:
+    return float(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+
+
+def _covered(quad: Any, others: list[Any]) -> bool:
+    """Whether most of ``quad``'s bounding box lies inside one of ``others``' boxes."""
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    area = max((x1 - x0) * (y1 - y0), 1e-6)
+    for other in others:
+        ox0, oy0 = other.min(axis=0)
+        ox1, oy1 = other.max(axis=0)
+        w = min(x1, ox1) - max(x0, ox0)
+        h = min(y1, oy1) - max(y0, oy0)
+        if w > 0 and h > 0 and w * h / area > 0.5:
+            return True
+    return False
 
 
 # Engine state inherited through ``fork`` (see ``RapidOcrEngine.recognize``).
@@ -210,19 +231,7 @@ class RapidOcrEngine:
         timings["det"] = time.perf_counter() - start
 
         mark = time.perf_counter()
-        crops = [crop(img, q) for q in quads]
-        raw: list[RawLine] = []
-        if crops:
-            for quad, piece, (chars, score) in zip(
-                quads,
-                crops,
-                recognize(self._rec_session, self._charset, crops, tuning),
-                strict=True,
-            ):
-                ink, ink_height = ink_profile(piece)
-                raw.append(
-                    RawLine(quad, score, piece.shape[0], chars, ink=ink, ink_height=ink_height)
-                )
+        raw = self._unstack(img, self._raw_lines(img, list(quads)))
         self._rec_session.release()
         release_freed_memory()
         timings["rec"] = time.perf_counter() - mark
@@ -254,6 +263,56 @@ class RapidOcrEngine:
         return EngineOutput(
             markdown=markdown, lines=lines, blocks=blocks, model=self._model, timings=timings
         )
+
+    def _raw_lines(self, img: ImageArray, quads: list[Any]) -> list[RawLine]:
+        """Each quad cropped and read, with its ink profile for the word splitter."""
+        if not quads:
+            return []
+        crops = [crop(img, q) for q in quads]
+        raw = []
+        for quad, piece, (chars, score) in zip(
+            quads,
+            crops,
+            recognize(self._rec_session, self._charset, crops, self._tuning),
+            strict=True,
+        ):
+            ink, ink_height = ink_profile(piece)
+            raw.append(RawLine(quad, score, piece.shape[0], chars, ink=ink, ink_height=ink_height))
+        return raw
+
+    def _unstack(self, img: ImageArray, raw: list[RawLine]) -> list[RawLine]:
+        """``raw`` with each box of stacked lines replaced by its lines where they read better.
+
+        See ``_rapid_stack``: the box and its bands are both read, and the bands win when
+        their characters' mean probability beats the box's.
+        """
+        flat = [r for r in raw if _quad_width(r.quad) > r.height]
+        if not flat:
+            return raw
+        line_height = float(np.median([r.height for r in flat]))
+        ink_height = float(np.median([r.ink_height for r in flat]))
+        found = {
+            i: pieces
+            for i, r in enumerate(raw)
+            if (pieces := stacked_pieces(img, r.quad, line_height, ink_height))
+        }
+        if not found:
+            return raw
+        readings = iter(self._raw_lines(img, [q for pieces in found.values() for q in pieces]))
+        out: list[RawLine] = []
+        for i, r in enumerate(raw):
+            if i not in found:
+                out.append(r)
+                continue
+            others = [o.quad for k, o in enumerate(raw) if k != i]
+            # A piece the detector also found on its own is read once, from its own box.
+            lines = [
+                ln for ln in (next(readings) for _ in found[i]) if not _covered(ln.quad, others)
+            ]
+            n = sum(len(ln.chars) for ln in lines)
+            mean = sum(ln.score * len(ln.chars) for ln in lines) / n if n else 0.0
+            out.extend(lines if mean > (r.score if r.text else 0.0) else [r])
+        return out
 
     def _words(self, line: RawLine) -> list[list[Char]]:
         tuning = self._tuning
