@@ -515,3 +515,9 @@ def test_a_box_of_stacked_lines_is_read_line_by_line(engine: RapidOcrEngine) -> 
     alone = engine._raw_lines(img, [quad(590, 150, 700, 192)])
     out = engine._unstack(img, flat + alone + stack)
     assert [r.text for r in out] == [r.text for r in flat] + prices
+
+
+def test_words_put_an_amounts_misread_zero_right(engine: RapidOcrEngine) -> None:
+    ink = "0".join(["111111"] * 5)  # 15.0C printed tight, one word
+    line = _raw("15.0C", [3, 10, 17, 24, 31], ink)
+    assert ["".join(c.text for c in w) for w in engine._words(line)] == ["15.00"]

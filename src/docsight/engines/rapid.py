@@ -37,6 +37,7 @@ from PIL import Image
 
 from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
+from docsight.engines._numbers import mend_number
 from docsight.engines._rapid_pipeline import (
     Char,
     ImageArray,
@@ -324,6 +325,7 @@ class RapidOcrEngine:
             colon_gap=tuning.colon_gap,
             colon_after_gap=tuning.colon_after_gap,
         )
+        words = [mend_number(w) for w in words]
         if self._lexicon is not None:
             words = [self._lexicon.mend(w) for w in self._lexicon.settle_script(words)]
             words = split_glued(line, words, self._lexicon.known, tuning.glued_gap)
