@@ -136,3 +136,39 @@ def test_other_scripts_and_confident_or_native_letters_stay(english: Lexicon) ->
     assert english.settle_script(spanish) == spanish  # accents are mend's to judge, by word
     box = _line(_read("□", {0: (0.5, (("", 0.4),))}), _read("Yes", {}))
     assert english.settle_script(box) == box  # box glyphs are the checkbox finder's
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("sc1ssor", "scissor"),  # read with confidence: a digit among letters is still suspect
+        ("reservati0n", "reservation"),
+        ("st0re:", "store:"),
+        ("T0TAL", "TOTAL"),  # the letter takes the word's case
+        # Left alone: codes, units, and a digit ending a word, which is mostly its own.
+        ("CS00082552", "CS00082552"),
+        ("GA1801", "GA1801"),
+        ("B104", "B104"),
+        ("Lot1", "Lot1"),
+        ("SALE5", "SALE5"),
+        ("h2o", "h2o"),
+        ("1st", "1st"),
+    ],
+)
+def test_a_digit_inside_a_word_is_read_as_the_letter_that_makes_it_a_word(
+    english: Lexicon, read: str, expected: str
+) -> None:
+    assert _mend(english, read, set()) == expected
+
+
+def test_a_leading_digit_takes_the_recognisers_letter_runner_up(english: Lexicon) -> None:
+    assert _text(english.mend(_read("0ate:", {0: (0.6, (("D", 0.3), ("O", 0.1)))}))) == "date:"
+
+
+def test_a_final_l_with_an_exclamation_runner_up_ends_a_known_word(english: Lexicon) -> None:
+    seen = _read("Facebookl", {8: (0.78, (("!", 0.15), ("I", 0.06)))})
+    assert _text(english.mend(seen)) == "Facebook!"
+    unseen = _read("Facebookl", {8: (0.78, (("I", 0.06),))})
+    assert _text(english.mend(unseen)) == "Facebookl"
+    # A word that ends in l by itself keeps it.
+    assert _text(english.mend(_read("Hotel", {4: (0.7, (("!", 0.2),))}))) == "Hotel"

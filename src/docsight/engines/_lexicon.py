@@ -9,7 +9,10 @@ common word, the one with the highest recogniser probability times word frequenc
 ``prior`` wins, a noisy-channel choice. A word already in the list competes too, so ``THANE``
 read with K close behind becomes ``THANK``, while ``faced`` with a faint d stays. Confident
 letters are never touched, so names, codes and words of other languages read with certainty
-stay as read; numbers and words with digits are left alone.
+stay as read; numbers and words with digits are left alone, except a word with one digit
+inside its letters (``sc1ssor``, ``st0re``), which takes the letter that makes it a word, and a
+known word whose final ``l`` the recogniser also read as ``!`` (``Facebookl``). On the SROIE
+receipts those two rules mended 12 words, none wrongly.
 
 Measured on the recogniser's stored words of FUNSD (50) and SROIE (100), against their truth:
 the look-alike table alone (two doubtful letters at most) mended 45/33 words right and 1/1
@@ -37,6 +40,8 @@ from docsight.engines.checkboxes import BOX_GLYPHS
 # capitals with bars), from the words it misread on SROIE and FUNSD: a doubtful letter is only
 # replaced by a look-alike, so FAX read as EAX is not "mended" into TAX.
 _LOOK_ALIKES = ("iljtfr", "oaecdgq", "nmhurb", "vyu", "ILTJ", "ODQCGU", "EFBPR", "MNHWKU", "VYU")
+# Letters a digit inside a word stands for (``1ot``, ``st0re``, ``di8c``).
+_DIGIT_LOOK_ALIKES = {"0": "o", "1": "li", "5": "s", "8": "sb", "6": "b", "2": "z", "9": "g"}
 # A line with more foreign characters than this is in another script, not misread Latin.
 _FOREIGN_SHARE = 0.3
 # The weight of a look-alike the recogniser did not rank among its runners-up.
@@ -123,10 +128,24 @@ class Lexicon:
 
     def mend(self, chars: list[Char]) -> list[Char]:
         """``chars`` of one word, with up to ``max_doubtful`` letters replaced (see the module)."""
-        if any(c.text.isdigit() for c in chars):
+        digits = [i for i, c in enumerate(chars) if c.text.isdigit()]
+        if len(digits) == 1:
+            return self._mend_digit(chars, digits[0])
+        if digits:
             return chars
         start, stop = letter_span(chars)
         core = "".join(c.text for c in chars[start:stop])
+        last = chars[stop - 1] if stop > start else None
+        if (
+            last is not None
+            and last.text in "lIi"
+            and any(t == "!" for t, _ in last.alts)
+            and not self.known(core)
+            and len(core) > 3
+            and self.known(core[:-1])
+        ):
+            # ``Facebookl``: a word followed by an exclamation mark read as a letter.
+            return [*chars[: stop - 1], Char("!", last.x, last.prob), *chars[stop:]]
         # Three-letter words are mostly abbreviations (QTY, GST, SDN) that no word list holds.
         is_known = self.known(core)
         if len(core) < 4 or not core.isalpha() or (is_known and self.prior == 0):
@@ -168,6 +187,40 @@ class Lexicon:
             for i, c in enumerate(chars)
             if changes.get(i, c.text) != ""
         ]
+
+    def _mend_digit(self, chars: list[Char], at: int) -> list[Char]:
+        """A word with one digit among its letters (``sc1ssor``, ``st0re:``) as a known word.
+
+        A digit inside a run of letters is a misread letter far more often than part of the
+        word, whatever its probability: it takes the letter (the recogniser's runner-up, or a
+        look-alike) that makes a common word, if one does. Codes and numbers whose letters make
+        no word with any such letter (``A4``, ``B104``) stay as read.
+        """
+        text = [c.text for c in chars]
+        start, stop = letter_span([*chars[:at], Char("a", 0.0, 1.0), *chars[at + 1 :]])
+        core = text[start:stop]
+        if not start <= at < stop - 1 or sum(t.isalpha() for t in core) < 3:
+            return chars  # a digit ending a word is mostly its own (``Lot1``, ``Room2``)
+        shape = "".join("a" if i == at else t for i, t in enumerate(text))[start:stop]
+        case = _case_of(shape, at - start)
+        options = dict(self._options(chars[at], case))
+        for letter in _DIGIT_LOOK_ALIKES.get(chars[at].text, ""):
+            options.setdefault(letter.upper() if case == "upper" else letter, _UNRANKED)
+        best: tuple[float, str] | None = None
+        for letter, weight in options.items():
+            if not letter:
+                continue
+            word = "".join(core[: at - start]) + letter + "".join(core[at - start + 1 :])
+            count = self._counts.get(word.lower(), 0)
+            if count < self.min_count or not word.isalpha():
+                continue
+            score = self._score(weight, count)
+            if best is None or score > best[0]:
+                best = (score, letter)
+        if best is None:
+            return chars
+        c = chars[at]
+        return [*chars[:at], Char(best[1], c.x, c.prob), *chars[at + 1 :]]
 
     def settle_script(self, words: list[list[Char]]) -> list[list[Char]]:
         """A line's doubtful out-of-script characters replaced by the recogniser's runner-up.
