@@ -34,7 +34,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from metrics import bow_f1, cer, funsd_words, hocr_lines, plain_text, sroie_lines, wer
+from metrics import alnum_f1, bow_f1, cer, funsd_words, hocr_lines, plain_text, sroie_lines, wer
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
@@ -120,7 +120,7 @@ def score(doc: Doc, text: str) -> dict[str, float]:
         return {"cer": cer(truth, text), "wer": wer(truth, text), "f1": bow_f1(truth, text)}
     if doc.dataset == "scribeocr":
         return {"f1": bow_f1(truth, text), "cer": cer(truth, text)}
-    return {"f1": bow_f1(truth, text, ignore_case=True)}
+    return {"f1": bow_f1(truth, text, ignore_case=True), "alnum_f1": alnum_f1(truth, text)}
 
 
 def image_dpi(path: Path) -> int | None:
@@ -230,6 +230,9 @@ def table(scores: list[Score], engines: list[str]) -> list[tuple[str, list[float
     for dataset in ("sroie", "funsd"):
         n = len({s.name for s in scores if s.dataset == dataset})
         add(f"{dataset} bag-of-words F1, case-insens. (n={n})", "f1", dataset)
+    for dataset in ("sroie", "funsd"):
+        label = f"{dataset} letters-and-digits F1 (diagnostic: punctuation ignored)"
+        add(label, "alnum_f1", dataset)
     for dataset in ("tesseract_test", "scribeocr", "sroie", "funsd"):
         values = [
             _mean([s.seconds for s in scores if s.engine == e and s.dataset == dataset])

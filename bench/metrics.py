@@ -14,6 +14,7 @@ else; F1 is 1 when both are empty and 0 when only one is.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -70,6 +71,32 @@ def bow_f1(
     truth: str | list[str], prediction: str | list[str], *, ignore_case: bool = False
 ) -> float:
     return bag_of_words(truth, prediction, ignore_case=ignore_case).f1
+
+
+def alnum_f1(truth: str | list[str], prediction: str | list[str]) -> float:
+    """Bag-of-words F1 over letter-and-digit runs only, case-insensitive.
+
+    A diagnostic beside ``bow_f1``, not a replacement: SROIE's and FUNSD's annotators split
+    and join tokens at punctuation in their own ways (``10/`` + ``87``, ``TOTAL :`` here and
+    ``TOTAL:`` there, a separate ``$``), so whitespace-token F1 mixes misread words with
+    disagreements about where a token ends. Splitting both sides at every non-alphanumeric
+    character and dropping the punctuation leaves only the words and numbers themselves.
+    """
+    t = _alnum(truth)
+    p = _alnum(prediction)
+    matched = sum((t & p).values())
+    n_t, n_p = sum(t.values()), sum(p.values())
+    if n_t == 0 and n_p == 0:
+        return 1.0
+    if not matched:
+        return 0.0
+    precision, recall = matched / n_p, matched / n_t
+    return 2 * precision * recall / (precision + recall)
+
+
+def _alnum(text: str | list[str]) -> Counter[str]:
+    joined = text if isinstance(text, str) else " ".join(text)
+    return Counter(w for w in re.split(r"[\W_]+", joined.casefold()) if w)
 
 
 def _tokens(text: str | list[str], ignore_case: bool) -> Counter[str]:

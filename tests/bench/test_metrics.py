@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from metrics import (  # bench/ is put on sys.path by conftest.py
+    alnum_f1,
     bag_of_words,
     bow_f1,
     cer,
@@ -108,3 +109,13 @@ def test_hocr_words_in_document_order(tmp_path: Path) -> None:
     )
     assert hocr_words(path) == ["FIRST", "R&D", "last"]
     assert hocr_lines(path) == ["FIRST R&D", "last"]
+
+
+def test_alnum_f1_ignores_where_punctuation_splits_tokens() -> None:
+    # FUNSD splits a date at its slashes, SROIE sets a colon apart: the same words either way.
+    assert alnum_f1(["10/", "9/", "87", "TOTAL", ":"], "10/9/87 Total:") == 1.0
+    assert bow_f1(["10/", "9/", "87", "TOTAL", ":"], "10/9/87 Total:", ignore_case=True) == 0.0
+    # A misread word still counts against it.
+    assert alnum_f1("TOTAL 12.00", "TOTAI 12.00") == pytest.approx(2 / 3)
+    assert alnum_f1("", "") == 1.0
+    assert alnum_f1("a", "") == 0.0
