@@ -521,3 +521,25 @@ def test_words_put_an_amounts_misread_zero_right(engine: RapidOcrEngine) -> None
     ink = "0".join(["111111"] * 5)  # 15.0C printed tight, one word
     line = _raw("15.0C", [3, 10, 17, 24, 31], ink)
     assert ["".join(c.text for c in w) for w in engine._words(line)] == ["15.00"]
+
+
+def _blank_run_reference(ink: np.ndarray, x0: float, x1: float) -> int:
+    """The longest blank run in ``ink[int(x0):int(x1)]``, one interval at a time."""
+    cols = ink[max(int(x0), 0) : max(int(x1), 0)]
+    best = run = 0
+    for inked in cols:
+        run = 0 if inked else run + 1
+        best = max(best, run)
+    return best
+
+
+def test_blank_runs_match_one_interval_at_a_time() -> None:
+    from docsight.engines._rapid_words import _blank_runs
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        ink = rng.random(int(rng.integers(0, 60))) < rng.uniform(0.2, 0.9)
+        starts = rng.uniform(-5, 70, 12)
+        stops = starts + rng.uniform(-3, 30, 12)
+        expected = [_blank_run_reference(ink, a, b) for a, b in zip(starts, stops, strict=True)]
+        assert _blank_runs(ink, starts, stops).tolist() == expected

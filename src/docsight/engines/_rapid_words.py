@@ -9,27 +9,39 @@ line's usual gap between letters. On SROIE this added 0.012 bag-of-words F1.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from docsight.engines._lexicon import letter_span
-from docsight.engines._rapid_pipeline import Char, FloatArray, RawLine
+from docsight.engines._rapid_pipeline import Char, RawLine
 from docsight.models import BBox, Line, Word
 
 # Half a typical glyph, as a share of the crop height, to turn character centres into extents.
 _HALF_GLYPH = 0.22
 
 
-def _blank_run(ink: NDArray[np.bool_], x0: float, x1: float) -> int:
-    """The longest run of ink-free columns strictly between two character centres."""
-    cols = ink[max(int(x0), 0) : max(int(x1), 0)]
-    if not len(cols):
-        return 0
-    padded = np.concatenate([[True], cols, [True]])
+def _blank_runs(
+    ink: NDArray[np.bool_], starts: Sequence[float], stops: Sequence[float]
+) -> NDArray[np.int64]:
+    """The longest run of ink-free columns strictly between each pair of character centres.
+
+    The profile's blank runs are found once and clipped to each interval: word splitting
+    asks for every gap of every line, and one numpy pass per gap took 3% of a page's time.
+    """
+    n = len(ink)
+    a = np.minimum(np.maximum(np.asarray(starts, dtype=np.float64).astype(np.int64), 0), n)
+    b = np.minimum(np.maximum(np.asarray(stops, dtype=np.float64).astype(np.int64), 0), n)
+    padded = np.concatenate([[True], ink, [True]])
     edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
+    run_start, run_stop = edges[::2], edges[1::2]
+    if not len(run_start) or not len(a):
+        return np.zeros(len(a), dtype=np.int64)
+    overlap = np.minimum(run_stop[None, :], b[:, None]) - np.maximum(run_start[None, :], a[:, None])
+    out: NDArray[np.int64] = np.maximum(overlap.max(axis=1), 0).astype(np.int64)
+    return out
 
 
 def _letter_blanks(line: RawLine) -> dict[int, int]:
@@ -37,11 +49,13 @@ def _letter_blanks(line: RawLine) -> dict[int, int]:
     ink, chars = line.ink, line.chars
     if ink is None:
         return {}
-    return {
-        i: _blank_run(ink, chars[i - 1].x, chars[i].x)
+    gaps = [
+        i
         for i in range(1, len(chars))
         if not (chars[i].text.isspace() or chars[i - 1].text.isspace())
-    }
+    ]
+    runs = _blank_runs(ink, [chars[i - 1].x for i in gaps], [chars[i].x for i in gaps])
+    return dict(zip(gaps, (int(r) for r in runs), strict=True))
 
 
 def _median(blanks: dict[int, int]) -> float:
@@ -148,7 +162,11 @@ def split_glued(
         if len(core) < 5 or not core.isalpha() or known(core):
             out.append(word)
             continue
-        blanks = [_blank_run(ink, word[i - 1].x, word[i].x) for i in range(start + 1, stop)]
+        blanks = _blank_runs(
+            ink,
+            [word[i - 1].x for i in range(start + 1, stop)],
+            [c.x for c in word[start + 1 : stop]],
+        ).tolist()
         widest = max(blanks)
         cut = next(
             (
@@ -168,20 +186,10 @@ def split_glued(
     return out
 
 
-def _along(
-    quad: FloatArray, length: float, x: float, rotated: bool
-) -> tuple[FloatArray, FloatArray]:
-    """Top and bottom points of the quad at ``x`` crop pixels from the start of the text."""
-    t = min(max(x / max(length, 1.0), 0.0), 1.0)
-    if rotated:  # the crop was turned a quarter; its x runs down the quad's left edge
-        return quad[0] + (quad[3] - quad[0]) * t, quad[1] + (quad[2] - quad[1]) * t
-    return quad[0] + (quad[1] - quad[0]) * t, quad[3] + (quad[2] - quad[3]) * t
-
-
-def _box(points: FloatArray, width: int, height: int) -> BBox:
-    xs = np.clip(points[:, 0], 0, width)
-    ys = np.clip(points[:, 1], 0, height)
-    return BBox(x0=float(xs.min()), y0=float(ys.min()), x1=float(xs.max()), y1=float(ys.max()))
+def _box(xs: list[float], ys: list[float], width: int, height: int) -> BBox:
+    cx = [min(max(x, 0.0), float(width)) for x in xs]
+    cy = [min(max(y, 0.0), float(height)) for y in ys]
+    return BBox(x0=min(cx), y0=min(cy), x1=max(cx), y1=max(cy))
 
 
 _CLOSING = {"“": ('"', "”"), "‘": ("'", "’")}
@@ -212,25 +220,37 @@ def _pair_quotes(words: list[Word]) -> list[Word]:
 
 
 def to_line(raw: RawLine, words: list[list[Char]], width: int, height: int) -> Line:
-    """A ``Line`` in page pixels; word extents are estimated from their characters' columns."""
-    quad = raw.quad
-    top = float(np.linalg.norm(quad[1] - quad[0]))
-    side = float(np.linalg.norm(quad[3] - quad[0]))
+    """A ``Line`` in page pixels; word extents are estimated from their characters' columns.
+
+    Plain float arithmetic: small numpy calls per word took 3% of a page's time.
+    """
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = raw.quad.tolist()
+    top = math.hypot(x1 - x0, y1 - y0)
+    side = math.hypot(x3 - x0, y3 - y0)
     rotated = side / max(top, 1.0) >= 1.5
     length = side if rotated else top
     half = _HALF_GLYPH * raw.height
+    if rotated:  # the crop was turned a quarter; its x runs down the quad's left edge
+        edges = ((x0, y0, x3 - x0, y3 - y0), (x1, y1, x2 - x1, y2 - y1))
+    else:
+        edges = ((x0, y0, x1 - x0, y1 - y0), (x3, y3, x2 - x3, y2 - y3))
     out: list[Word] = []
     for chars in words:
-        a = _along(quad, length, chars[0].x - half, rotated)
-        b = _along(quad, length, chars[-1].x + half, rotated)
-        conf = float(np.clip(np.mean([c.prob for c in chars]), 0.0, 1.0))
+        xs: list[float] = []
+        ys: list[float] = []
+        for x in (chars[0].x - half, chars[-1].x + half):
+            t = min(max(x / max(length, 1.0), 0.0), 1.0)
+            for ex, ey, dx, dy in edges:
+                xs.append(ex + dx * t)
+                ys.append(ey + dy * t)
+        conf = min(max(sum(c.prob for c in chars) / len(chars), 0.0), 1.0)
         text = "".join(c.text for c in chars)
-        out.append(Word(text=text, box=_box(np.stack([*a, *b]), width, height), confidence=conf))
+        out.append(Word(text=text, box=_box(xs, ys, width, height), confidence=conf))
     out = _pair_quotes(out)
     return Line(
         text=" ".join(w.text for w in out),
-        box=_box(quad, width, height),
-        confidence=float(np.clip(raw.score, 0.0, 1.0)),
+        box=_box([x0, x1, x2, x3], [y0, y1, y2, y3], width, height),
+        confidence=min(max(float(raw.score), 0.0), 1.0),
         words=out,
     )
 
