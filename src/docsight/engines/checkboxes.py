@@ -57,15 +57,17 @@ def find_checkboxes(
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     if ink.mean() > 0.5:  # light print on dark: ink is the minority
         ink = 1 - ink
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     lo, hi = max(6.0, 0.35 * line_height), 1.6 * line_height
+    # Size and shape first, over all components at once: a page has thousands, few are square.
+    ws, hs, areas = stats[:, 2], stats[:, 3], stats[:, 4]
+    ratio = ws / np.maximum(hs, 1)
+    square = (ws >= lo) & (ws <= hi) & (hs >= lo) & (hs <= hi) & (ratio >= 0.75) & (ratio <= 1.33)
+    square &= areas <= 0.75 * ws * hs  # a filled square is a bullet or a blot, not a box
+    square[0] = False  # the background
     found: list[Checkbox] = []
-    for index in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[index])
-        if not (lo <= w <= hi and lo <= h <= hi) or not 0.75 <= w / h <= 1.33:
-            continue
-        if area > 0.75 * w * h:  # a filled square is a bullet or a blot, not a box
-            continue
+    for index in np.flatnonzero(square):
+        x, y, w, h, _ = (int(v) for v in stats[index])
         component = labels[y : y + h, x : x + w] == index
         checkbox = _frame(component, ink[y : y + h, x : x + w], x, y)
         if checkbox is not None:

@@ -199,7 +199,11 @@ class RapidOcrEngine:
     def _recognize(self, page: PageImage) -> EngineOutput:
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        rgb = page.image.convert("RGB")
+        rgb = page.image
+        if rgb.mode == "RGB":
+            rgb.load()  # decoded here, before two threads read it
+        else:
+            rgb = rgb.convert("RGB")
         # The layout model needs only the image: it runs beside detection and recognition,
         # whose Python steps (box extraction, cropping, decoding) leave a core idle.
         layout = (
@@ -224,7 +228,7 @@ class RapidOcrEngine:
         tuning = self._tuning
         width, height = rgb.size
         # The models were trained on OpenCV's BGR channel order.
-        img = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+        img: ImageArray = np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
 
         quads, _ = detect(self._det, img, tuning)
         self._det.session.release()
