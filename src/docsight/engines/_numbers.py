@@ -35,11 +35,12 @@ def mend_number(chars: list[Char]) -> list[Char]:
     if len(chars) < 3:
         return chars
     out = list(chars)
-    if (
+    dollar = (
         chars[0].text in "Ss"
         and chars[1].text.isdigit()
         and any(t == "$" for t, _ in chars[0].alts)
-    ):
+    )
+    if dollar:
         out[0] = Char("$", chars[0].x, chars[0].prob)
     # Each zero-like letter must sit inside the amount's digits (not lead a code): between
     # two digits, or last after the decimal point's digits.
@@ -51,7 +52,7 @@ def mend_number(chars: list[Char]) -> list[Char]:
         and (out[i - 1].text.isdigit() or out[i - 1].text in ".,")
         and (i + 1 == len(out) or out[i + 1].text.isdigit())
     ]
-    if out[0] is chars[0] and not zeros:
+    if not dollar and not zeros:
         return chars
     probe = "".join("0" if i in zeros else c.text for i, c in enumerate(out))
     if not _AMOUNT.fullmatch(probe):

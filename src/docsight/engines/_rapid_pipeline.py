@@ -267,11 +267,16 @@ def _quad_heights(quads: FloatArray) -> FloatArray:
     return out
 
 
+def quad_size(quad: FloatArray) -> tuple[float, float]:
+    """The quad's width and height: its longer top/bottom and left/right edges."""
+    w = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
+    h = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    return float(w), float(h)
+
+
 def crop(img: ImageArray, quad: FloatArray) -> ImageArray:
     """The quad warped flat, rotated upright when it is a vertical line (as RapidOCR does)."""
-    w = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    h = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
-    w, h = max(w, 1), max(h, 1)
+    w, h = (max(int(v), 1) for v in quad_size(quad))
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
     out = cv2.warpPerspective(
@@ -282,17 +287,26 @@ def crop(img: ImageArray, quad: FloatArray) -> ImageArray:
     return out.astype(np.uint8)
 
 
-def ink_profile(img: ImageArray) -> tuple[NDArray[np.bool_], float]:
-    """Which columns of a line crop hold ink, and how tall the inked rows are.
+def ink_mask(img: ImageArray) -> ImageArray:
+    """1 where a crop is inked, 0 on paper.
 
     Otsu's threshold separates ink from paper whatever the scan's contrast; light text on a
-    dark band is flipped so that ink is always the minority. Only the middle rows count for the
-    columns, so a neighbouring line caught in the crop's margin does not fill the gaps.
+    dark band is flipped so that ink is always the minority.
     """
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
     _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     if binary.mean() > 0.5:
         binary = 1 - binary
+    return np.asarray(binary, dtype=np.uint8)
+
+
+def ink_profile(img: ImageArray) -> tuple[NDArray[np.bool_], float]:
+    """Which columns of a line crop hold ink, and how tall the inked rows are.
+
+    Only the middle rows count for the columns, so a neighbouring line caught in the crop's
+    margin does not fill the gaps.
+    """
+    binary = ink_mask(img)
     h = binary.shape[0]
     rows = np.flatnonzero(binary.mean(axis=1) > 0.02)
     ink_height = float(rows[-1] - rows[0] + 1) if len(rows) else float(h)
@@ -455,6 +469,8 @@ __all__ = [
     "crop",
     "det_input",
     "detect",
+    "ink_mask",
     "pad_to_grid",
+    "quad_size",
     "recognize",
 ]

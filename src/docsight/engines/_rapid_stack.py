@@ -7,7 +7,7 @@ The rows of such a box have blank paper between its lines, where one tall line (
 large print, a vertical line of text) has none between its letters' rows, or has many thin
 bands (rotated letters). So a box clearly taller than the page's lines is cut at its blank
 rows into bands of about a line's height; the recogniser reads both the box and its bands,
-and the engine keeps the reading it is surer of (``choose_stack``).
+and the engine keeps the reading it is surer of (``RapidOcrEngine._unstack``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-FloatArray = NDArray[np.float32]
-ImageArray = NDArray[np.uint8]
+from docsight.engines._rapid_pipeline import FloatArray, ImageArray, ink_mask, quad_size
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,7 @@ class StackRule:
 
 def _rectified(img: ImageArray, quad: FloatArray) -> tuple[ImageArray, NDArray[np.float64]] | None:
     """The quad warped to an upright rectangle (never rotated) and the map back to the page."""
-    w = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    h = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    w, h = (int(v) for v in quad_size(quad))
     if w < 2 or h < 2:
         return None
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
@@ -103,17 +101,14 @@ def stacked_pieces(
     median inked height, both in page pixels.
     """
     rule = rule or StackRule()
-    h = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    _, h = quad_size(quad)
     if line_height <= 0 or ink_height <= 0 or h < rule.min_lines * line_height:
         return []
     rect = _rectified(img, quad)
     if rect is None:
         return []
     piece, back = rect
-    gray = cv2.cvtColor(piece, cv2.COLOR_BGR2GRAY) if piece.ndim == 3 else piece
-    _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if binary.mean() > 0.5:
-        binary = 1 - binary
+    binary = ink_mask(piece)
     # A row counts as inked when a speck-sized share of it is: isolated noise stays blank.
     inked = binary.sum(axis=1) >= max(2, 0.1 * ink_height)
     bands = _bands(np.asarray(inked), rule.band_min * ink_height)

@@ -47,6 +47,7 @@ from docsight.engines._rapid_pipeline import (
     crop,
     detect,
     ink_profile,
+    quad_size,
     recognize,
 )
 from docsight.engines._rapid_stack import stacked_pieces
@@ -67,10 +68,6 @@ def _model_path(wrapper: Any) -> str:
     if not isinstance(path, str):
         raise EngineUnavailableError("RapidOCR's model layout changed: no model path found")
     return path
-
-
-def _quad_width(quad: Any) -> float:
-    return float(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
 
 
 def _covered(quad: Any, others: list[Any]) -> bool:
@@ -291,7 +288,7 @@ class RapidOcrEngine:
         See ``_rapid_stack``: the box and its bands are both read, and the bands win when
         their characters' mean probability beats the box's.
         """
-        flat = [r for r in raw if _quad_width(r.quad) > r.height]
+        flat = [r for r in raw if quad_size(r.quad)[0] > r.height]
         if not flat:
             return raw
         line_height = float(np.median([r.height for r in flat]))
