@@ -57,6 +57,29 @@ def test_multipage_tiff_gives_one_page_per_frame(settings: Settings) -> None:
     assert rendered[0].dpi == 300
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "TIFF", "WEBP"])
+def test_exif_orientation_turns_a_photo_upright(fmt: str, settings: Settings) -> None:
+    """A camera stores the sensor's pixels and the turn in EXIF: the page must come upright."""
+    upright = Image.new("RGB", (300, 200), "white")
+    upright.paste((0, 0, 0), (0, 0, 60, 40))  # a black mark in the top-left corner
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # as the sensor lay: 200 x 300
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to view"
+    # TIFF keeps the tag among its own baseline tags (Pillow turns those itself on loading:
+    # this case checks the page is not turned twice); JPEG and WebP in an EXIF block.
+    data = (
+        encode(stored, fmt, tiffinfo={0x0112: 6})
+        if fmt == "TIFF"
+        else encode(stored, fmt, exif=exif)
+    )
+    with open_document(data, settings) as document:
+        page = next(document.iter_pages()).render()
+    assert page.image.size == (300, 200)
+    gray = page.image.convert("L")
+    assert gray.getpixel((10, 10)) < 60  # the mark is back in the top-left corner
+    assert gray.getpixel((290, 190)) > 200
+
+
 def test_empty_input_is_refused(settings: Settings, tmp_path) -> None:
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")

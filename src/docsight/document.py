@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from docsight.engines.base import PageImage
 from docsight.errors import (
@@ -59,6 +59,7 @@ SUPPORTED_TYPES = (
 
 # PDFium is not thread-safe: every call into it, from any module, holds this lock.
 PDFIUM_LOCK = threading.RLock()
+EXIF_ORIENTATION = 0x0112
 
 
 def sniff_media_type(head: bytes) -> str | None:
@@ -211,7 +212,7 @@ class Document:
         _check_pixels(frame_image.size, self._settings, number)
         try:
             frame_image.load()
-            image = _to_rgb(frame_image)
+            image = _to_rgb(_upright(frame_image))
         except (OSError, ValueError, SyntaxError) as exc:
             raise CorruptDocumentError(f"page {number} could not be decoded: {exc}") from exc
         return PageImage(image=image, number=number, dpi=_image_dpi(frame_image))
@@ -309,6 +310,17 @@ def _open_image(data: bytes | None, path: Path | None) -> Image.Image:
     except (OSError, ValueError, SyntaxError) as exc:
         raise CorruptDocumentError(f"the image cannot be read: {exc}") from exc
     return image
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image as viewers show it: turned or mirrored by its EXIF ``Orientation`` tag.
+
+    Phone cameras store the pixels as the sensor lay and the turn in that tag; read without
+    it, a photo taken upright is a sideways page.
+    """
+    if image.getexif().get(EXIF_ORIENTATION, 1) in (1, None):
+        return image
+    return ImageOps.exif_transpose(image)
 
 
 def _check_pixels(size: tuple[int, int], settings: Settings, number: int) -> None:

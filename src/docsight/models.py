@@ -96,6 +96,11 @@ class EngineOutput(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     repetition: bool = Field(False, description="The engine cut a decoding loop (VLMs).")
+    rotation: Literal[0, 90, 180, 270] = Field(
+        0,
+        description="Degrees clockwise the engine turned the page image to read it upright; "
+        "boxes are in the pixels of the turned image.",
+    )
 
 
 # --- Structured content, parsed from the markdown (docsight.parsing) -------------------------
@@ -216,6 +221,11 @@ class PageResult(BaseModel):
         default_factory=list, description="Structured content parsed from the markdown."
     )
     repetition: bool = Field(False, description="A decoding loop was detected on this page.")
+    rotation: Literal[0, 90, 180, 270] = Field(
+        0,
+        description="Degrees clockwise the page was turned to read it upright (a scan fed "
+        "sideways or upside down); width, height and boxes are those of the upright page.",
+    )
     error: ErrorInfo | None = None
     warnings: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(

@@ -138,14 +138,18 @@ class _PageRunner:
             timings["ocr"] = time.perf_counter() - tick
             for stage, seconds in output.timings.items():
                 timings[f"ocr.{stage}"] = seconds
+            width, height = image.image.size
+            if output.rotation in (90, 270):  # the engine read the page turned a quarter
+                width, height = height, width
             return PageResult(
                 number=page.number,
                 source="ocr",
                 engine=self.engine_name,
                 model=output.model,
-                width=image.image.width,
-                height=image.image.height,
+                width=width,
+                height=height,
                 dpi=image.dpi,
+                rotation=output.rotation,
                 markdown=output.markdown,
                 lines=output.lines,
                 layout=output.blocks,

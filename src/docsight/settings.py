@@ -72,6 +72,11 @@ class EngineSettings(BaseModel):
     )
     use_layout: bool = Field(True, description="Run the layout model (tables, headings, figures).")
     checkboxes: bool = Field(True, description="Find checkbox frames and write them as ☐ / ☑.")
+    auto_rotate: bool = Field(
+        True,
+        description="Turn pages that lie sideways or upside down before reading them (the CPU "
+        "engine; results give the turn as the page's rotation).",
+    )
     runtime: OnnxRuntimeName = Field(
         "auto",
         description="Runs the CPU engine's ONNX models: openvino (auto, when installed) or "
@@ -149,7 +154,8 @@ class ServerSettings(BaseModel):
     result_ttl: int = Field(7 * 86400, ge=60, description="Seconds results are kept.")
     cache_ttl: int = Field(86400, ge=0, description="Seconds a cached result is reused; 0 = off.")
     hot_results_bytes: int = Field(
-        64 * 1024 * 1024, ge=0,
+        64 * 1024 * 1024,
+        ge=0,
         description="Memory per API process for finished results served without I/O; 0 = off.",
     )
     webhook_allow_private: bool = Field(

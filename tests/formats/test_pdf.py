@@ -93,6 +93,23 @@ def test_pages_keep_their_size_and_the_ocr_page_has_its_image(
     assert image_count(pdf, 0) == 1
 
 
+def test_a_page_read_turned_is_drawn_turned(
+    result: Result, source: bytes, settings: Settings
+) -> None:
+    """The engine turned a sideways scan a quarter to read it: the PDF page lies the same way."""
+    first = result.pages[0]
+    first.rotation = 90
+    first.width, first.height = first.height, first.width
+    pdf = export(result, "pdf", source=source, settings=settings)
+    assert isinstance(pdf, bytes)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        assert document[0].get_size() == pytest.approx(LETTER[::-1], abs=0.5)
+        assert document[1].get_size() == pytest.approx(LETTER, abs=0.5)
+    finally:
+        document.close()
+
+
 @needs_pdftotext
 def test_words_sit_on_their_boxes(result: Result, source: bytes, settings: Settings) -> None:
     pdf = export(result, "pdf", source=source, settings=settings)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import cv2
 import numpy as np
@@ -38,6 +38,7 @@ from PIL import Image
 from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
 from docsight.engines._numbers import mend_number
+from docsight.engines._rapid_orient import is_sideways, reads_upside_down, sideways_turn
 from docsight.engines._rapid_pipeline import (
     Char,
     ImageArray,
@@ -84,6 +85,16 @@ def _covered(quad: Any, others: list[Any]) -> bool:
             return True
     return False
 
+
+# PIL's transposes matching ``np.rot90(image, k)`` (k quarter turns counter-clockwise).
+_PIL_TURNS = {
+    1: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.ROTATE_180,
+    3: Image.Transpose.ROTATE_270,
+}
+
+# ``np.rot90``'s counter-clockwise quarter turns as the clockwise degrees results report.
+_CLOCKWISE: dict[int, Literal[0, 90, 180, 270]] = {0: 0, 1: 270, 2: 180, 3: 90}
 
 # Engine state inherited through ``fork`` (see ``RapidOcrEngine.recognize``).
 _INHERITED: list[dict[str, Any]] = []
@@ -202,42 +213,47 @@ class RapidOcrEngine:
         else:
             rgb = rgb.convert("RGB")
         # The layout model needs only the image: it runs beside detection and recognition,
-        # whose Python steps (box extraction, cropping, decoding) leave a core idle.
-        layout = (
-            self._background.submit(self._layout.detect, rgb)
-            if self._layout is not None and self._background is not None
-            else None
-        )
+        # whose Python steps (box extraction, cropping, decoding) leave a core idle. A page
+        # found turned is laid out again, once turned (``_turned``).
+        pending: list[Future[list[LayoutBlock]]] = []
+        if self._background is not None and self._layout is not None:
+            pending.append(self._background.submit(self._layout.detect, rgb))
         try:
-            return self._read(page, rgb, layout, timings, start)
+            return self._read(rgb, pending, timings, start)
         finally:
-            if layout is not None:
-                wait([layout])  # never two pages' layout runs at once, even after a failure
+            wait(pending)  # never two pages' layout runs at once, even after a failure
 
     def _read(
         self,
-        page: PageImage,
         rgb: Image.Image,
-        layout: Future[list[LayoutBlock]] | None,
+        pending: list[Future[list[LayoutBlock]]],
         timings: dict[str, float],
         start: float,
     ) -> EngineOutput:
         tuning = self._tuning
-        width, height = rgb.size
         # The models were trained on OpenCV's BGR channel order.
         img: ImageArray = np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
+        orient = self._settings.engine.auto_rotate
+        turns = 0
 
-        quads, _ = detect(self._det, img, tuning)
-        self._det.session.release()
-        release_freed_memory()  # detection's activations, before recognition allocates its own
-        timings["det"] = time.perf_counter() - start
+        quads = self._detect(img, timings)
+        if orient and is_sideways(quads):
+            mark = time.perf_counter()
+            turns = sideways_turn(img, quads, crop, self._confidences)
+            timings["orient"] = time.perf_counter() - mark
+            img, rgb = self._turned(img, rgb, turns, pending)
+            quads = self._detect(img, timings)
+        raw = self._read_lines(img, quads, timings)
+        if orient:
+            mark = time.perf_counter()
+            flip = reads_upside_down(img, raw, crop, self._confidences)
+            timings["orient"] = timings.get("orient", 0.0) + time.perf_counter() - mark
+            if flip:
+                turns = (turns + 2) % 4
+                img, rgb = self._turned(img, rgb, 2, pending)
+                raw = self._read_lines(img, self._detect(img, timings), timings)
 
-        mark = time.perf_counter()
-        raw = self._unstack(img, self._raw_lines(img, list(quads)))
-        self._rec_session.release()
-        release_freed_memory()
-        timings["rec"] = time.perf_counter() - mark
-
+        height, width = img.shape[:2]
         lines = [
             to_line(r, self._words(r), width, height)
             for r in raw
@@ -254,17 +270,63 @@ class RapidOcrEngine:
             timings["checkboxes"] = time.perf_counter() - mark
 
         blocks: list[LayoutBlock] = []
-        if layout is not None and self._layout is not None:
+        if pending and self._layout is not None:
             mark = time.perf_counter()
-            blocks = list(layout.result())
+            blocks = list(pending[-1].result())
             timings["layout"] = self._layout.last_seconds  # its own run, beside the rest
             timings["layout_wait"] = time.perf_counter() - mark
 
         lines, markdown = self._compose(lines, blocks, width, height)
         timings["total"] = time.perf_counter() - start
         return EngineOutput(
-            markdown=markdown, lines=lines, blocks=blocks, model=self._model, timings=timings
+            markdown=markdown,
+            lines=lines,
+            blocks=blocks,
+            model=self._model,
+            timings=timings,
+            rotation=_CLOCKWISE[turns],
         )
+
+    def _detect(self, img: ImageArray, timings: dict[str, float]) -> list[Any]:
+        mark = time.perf_counter()
+        quads, _ = detect(self._det, img, self._tuning)
+        self._det.session.release()
+        release_freed_memory()  # detection's activations, before recognition allocates its own
+        timings["det"] = timings.get("det", 0.0) + time.perf_counter() - mark
+        return list(quads)
+
+    def _read_lines(
+        self, img: ImageArray, quads: list[Any], timings: dict[str, float]
+    ) -> list[RawLine]:
+        mark = time.perf_counter()
+        raw = self._unstack(img, self._raw_lines(img, quads))
+        self._rec_session.release()
+        release_freed_memory()
+        timings["rec"] = timings.get("rec", 0.0) + time.perf_counter() - mark
+        return raw
+
+    def _confidences(self, crops: list[ImageArray]) -> list[float]:
+        """Each crop's mean character probability: what the orientation tests compare."""
+        return [
+            score for _, score in recognize(self._rec_session, self._charset, crops, self._tuning)
+        ]
+
+    def _turned(
+        self,
+        img: ImageArray,
+        rgb: Image.Image,
+        turns: int,
+        pending: list[Future[list[LayoutBlock]]],
+    ) -> tuple[ImageArray, Image.Image]:
+        """The page turned ``turns`` quarters counter-clockwise, its layout run again turned."""
+        if turns % 4 == 0:
+            return img, rgb
+        turned = np.ascontiguousarray(np.rot90(img, turns))
+        rgb = rgb.transpose(_PIL_TURNS[turns % 4])
+        if self._background is not None and self._layout is not None:
+            wait(pending)  # the layout of the page as it lay is of no use; one run at a time
+            pending.append(self._background.submit(self._layout.detect, rgb))
+        return turned, rgb
 
     def _raw_lines(self, img: ImageArray, quads: list[Any]) -> list[RawLine]:
         """Each quad cropped and read, with its ink profile for the word splitter."""

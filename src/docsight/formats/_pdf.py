@@ -92,6 +92,8 @@ def _draw_page(
     image_dpi: float,
 ) -> int:
     dpi = image_dpi or page.dpi or FALLBACK_DPI
+    if page.rotation:  # the engine read the page turned: so does the searchable PDF
+        image = image.rotate(-page.rotation, expand=True)
     width_pt = image.width * 72 / dpi
     height_pt = image.height * 72 / dpi
     image_ref = _add_image(writer, image)

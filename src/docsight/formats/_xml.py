@@ -122,6 +122,7 @@ def _page(parent: ET.Element, page: PageResult) -> None:
             width=page.width,
             height=page.height,
             dpi=float(page.dpi),
+            rotation=page.rotation,
             repetition=page.repetition,
         ),
     )

@@ -1,0 +1,138 @@
+"""Which way up a page is, from the detector's boxes and the recogniser's own confidence.
+
+Scanners feed pages sideways and upside down, and phone photos lose their orientation tag on
+the way through messengers. Read as it lies, such a page comes out as noise (a SROIE receipt
+turned a quarter reads ``0 0 / 1010 / M 0 3 7 ...``), so the engine turns the page before it
+reads it, the way OCRmyPDF's ``--rotate-pages`` does, using the two models it already runs
+instead of a third:
+
+- **Sideways** shows in the geometry alone: text lines are long and thin, so a page whose
+  clear-cut boxes are mostly tall lies on its side. On the 65 SROIE, FUNSD and scribeocr
+  pages of ``bench/orientation.py``'s first measurement, upright pages had at most 2 tall
+  boxes against 20-537 wide ones, and the same pages turned a quarter had at most 2 wide
+  boxes against 20-555 tall ones (the two-up index ``table_05``, whose stacked columns make
+  14 tall boxes upright, is the one exception: 9 tall, 12 wide turned; left for the second
+  test below). Which of the two sides is up is then read off a sample of the longest lines,
+  read both ways: the right way reads with the higher confidence.
+- **Upside down** does not show in the geometry, but in the reading: the recogniser's mean
+  character probability over a page was 0.879-0.996 upright and 0.511-0.729 turned half way
+  on those pages. A page below ``FLIP_BELOW`` has its longest lines read a second time
+  turned half way, and is turned when that reading is clearly surer (``FLIP_MARGIN``).
+
+Pages are expected upright, so the upright page pays nothing but a count of its boxes and a
+mean; a turned page costs one more detection and recognition pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from docsight.engines._rapid_pipeline import FloatArray, ImageArray, RawLine
+
+# Boxes at least this much longer one way than the other count as a line lying that way.
+LINE_ASPECT = 1.5
+# A page is sideways when its tall lines outnumber its wide ones by this factor, and it has
+# at least MIN_LINES of them (a chart's rotated axis label must not turn a page).
+SIDEWAYS_RATIO = 2.0
+MIN_LINES = 3
+# Lines read twice to decide which way up: the longest ones carry the most evidence.
+SAMPLE = 8
+FLIP_BELOW = 0.85
+FLIP_MARGIN = 0.1
+
+Reader = Callable[[list[ImageArray]], list[float]]
+
+
+def lying_lines(quads: Sequence[FloatArray]) -> tuple[int, int]:
+    """How many boxes are clearly tall and how many clearly wide (squares count for neither)."""
+    tall = wide = 0
+    for quad in quads:
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        w, h = x1 - x0, y1 - y0
+        if h >= LINE_ASPECT * w:
+            tall += 1
+        elif w >= LINE_ASPECT * h:
+            wide += 1
+    return tall, wide
+
+
+def is_sideways(quads: Sequence[FloatArray]) -> bool:
+    tall, wide = lying_lines(quads)
+    return tall >= MIN_LINES and tall >= SIDEWAYS_RATIO * max(wide, 1)
+
+
+def _longest(quads: Sequence[FloatArray], count: int) -> list[FloatArray]:
+    def length(quad: FloatArray) -> float:
+        span = quad.max(axis=0) - quad.min(axis=0)
+        return float(span.max())
+
+    return sorted(quads, key=length, reverse=True)[:count]
+
+
+def _mean(scores: list[float]) -> float:
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def sideways_turn(
+    img: ImageArray,
+    quads: Sequence[FloatArray],
+    crop: Callable[[ImageArray, FloatArray], ImageArray],
+    read: Reader,
+) -> int:
+    """Quarter turns (``np.rot90``'s ``k``, counter-clockwise) that set a sideways page upright.
+
+    ``crop`` turns a tall box a quarter counter-clockwise; when the longest boxes read better
+    that way than turned the other way, the page needs the same quarter turn, else three.
+    """
+    tall = [q for q in quads if _is_tall(q)]
+    crops = [crop(img, q) for q in _longest(tall, SAMPLE)]
+    if not crops:
+        return 0
+    ccw = _mean(read(crops))
+    cw = _mean(read([np.ascontiguousarray(np.rot90(c, 2)) for c in crops]))
+    return 1 if ccw >= cw else 3
+
+
+def _is_tall(quad: FloatArray) -> bool:
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    return bool(y1 - y0 >= LINE_ASPECT * (x1 - x0))
+
+
+def page_confidence(raw: Sequence[RawLine]) -> float:
+    """The recogniser's mean probability per character over the page (1.0 with no text)."""
+    chars = sum(len(r.chars) for r in raw)
+    if not chars:
+        return 1.0
+    return sum(r.score * len(r.chars) for r in raw) / chars
+
+
+def reads_upside_down(
+    img: ImageArray,
+    raw: Sequence[RawLine],
+    crop: Callable[[ImageArray, FloatArray], ImageArray],
+    read: Reader,
+) -> bool:
+    """Whether a doubtful page's longest lines read clearly better turned half way."""
+    if page_confidence(raw) >= FLIP_BELOW:
+        return False
+    sample = sorted((r for r in raw if r.chars), key=lambda r: len(r.chars), reverse=True)
+    sample = sample[:SAMPLE]
+    if not sample:
+        return False
+    upright = _mean([r.score for r in sample])
+    turned = _mean(read([np.ascontiguousarray(np.rot90(crop(img, r.quad), 2)) for r in sample]))
+    return turned > upright + FLIP_MARGIN
+
+
+__all__ = [
+    "FLIP_BELOW",
+    "is_sideways",
+    "lying_lines",
+    "page_confidence",
+    "reads_upside_down",
+    "sideways_turn",
+]
