@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import queue
 import threading
@@ -25,6 +26,7 @@ from docsight.engines._rapid_pipeline import (
     _decode,
     bucket_width,
     det_input,
+    detect,
     pad_to_grid,
 )
 from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
@@ -302,6 +304,50 @@ def test_striped_detection_matches_the_whole_page(engine: RapidOcrEngine) -> Non
     striped = StripedDetector(model, max_pixels=1984 * 400, overlap=96)(x) > 0.3
     assert whole.sum() > 10_000  # the four lines are there
     assert (whole == striped).mean() > 0.995
+
+
+class _Blinking:
+    """A detection model that sees one text line only in inputs of the given widths."""
+
+    def __init__(self, widths: set[int]) -> None:
+        self.seeing = widths
+        self.widths: list[int] = []
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        h, w = x.shape[2], x.shape[3]
+        self.widths.append(w)
+        out = np.zeros((1, 1, h, w), dtype=np.float32)
+        if w in self.seeing:
+            out[0, 0, h // 4 : h // 4 + 12, w // 8 : w // 2] = 1.0
+        return out
+
+    def release(self) -> None:
+        pass
+
+
+def test_detection_looks_again_at_half_scale_before_calling_a_page_blank(
+    engine: RapidOcrEngine,
+) -> None:
+    """A probe that sees nothing looks once more at half its scale (see ``detect``)."""
+    img = np.full((1000, 1280, 3), 255, dtype=np.uint8)
+    model = _Blinking({640})  # only the half-scale probe sees the line
+    det = copy.copy(engine._det)
+    det.session = model
+    quads, info = detect(det, img, Tuning())
+    assert model.widths[:2] == [1280, 640]  # the probe, then half of it
+    assert len(model.widths) == 3  # and the final pass, which saw nothing: the probe's boxes
+    assert info["det_probe_scale"] == 0.5
+    assert len(quads) == 1
+    # In page pixels: the drawn rows 128-140 of 512 are 250-273 of 1000, columns 160-640;
+    # the detector's unclip grows the box by a few pixels all round.
+    (x0, y0), (x1, y1) = quads[0].min(axis=0), quads[0].max(axis=0)
+    assert 225 < y0 <= 250 and 273 <= y1 < 300
+    assert 135 < x0 <= 160 and 640 <= x1 < 665
+
+    model = _Blinking(set())  # a blank page: two looks, no boxes
+    det.session = model
+    quads, _ = detect(det, img, Tuning())
+    assert len(quads) == 0 and model.widths == [1280, 640]
 
 
 def test_pad_to_grid_extends_with_the_edge_colour_only() -> None:

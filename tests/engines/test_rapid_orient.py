@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -9,10 +11,10 @@ from rapidfuzz.distance import Levenshtein
 
 from docsight.engines._rapid_orient import (
     FLIP_BELOW,
+    doubtful_turn,
     is_sideways,
     lying_lines,
     page_confidence,
-    reads_upside_down,
 )
 from docsight.engines._rapid_pipeline import Char, RawLine
 from docsight.engines.base import PageImage
@@ -76,20 +78,47 @@ def test_a_confident_page_is_never_read_twice() -> None:
 
     img = np.full((100, 300, 3), 255, np.uint8)
     lines = [raw(FLIP_BELOW + 0.05)] * 3
-    assert not reads_upside_down(img, lines, lambda i, q: i[:30, :200], read)
+    assert doubtful_turn(img, lines, lambda i, q: i[:30, :200], read) == 0
     assert calls == []
 
 
-def test_a_doubtful_page_is_flipped_only_when_the_flip_reads_clearly_better() -> None:
+def crop(image: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return image[:30, :200]
+
+
+def test_a_doubtful_page_is_turned_half_way_only_when_that_reads_clearly_better() -> None:
     img = np.full((100, 300, 3), 255, np.uint8)
     lines = [raw(0.6), raw(0.65, 20)]
     assert page_confidence(lines) == pytest.approx((0.6 * 10 + 0.65 * 20) / 30)
+    assert doubtful_turn(img, lines, crop, lambda crops: [0.95] * len(crops)) == 2
+    assert doubtful_turn(img, lines, crop, lambda crops: [0.7] * len(crops)) == 0
 
-    def crop(i: np.ndarray, q: np.ndarray) -> np.ndarray:
-        return i[:30, :200]
 
-    assert reads_upside_down(img, lines, crop, lambda crops: [0.95] * len(crops))
-    assert not reads_upside_down(img, lines, crop, lambda crops: [0.7] * len(crops))
+def reader(*per_call: float) -> Callable[[list[np.ndarray]], list[float]]:
+    """A recogniser whose n-th call reads every crop at ``per_call[n]``."""
+    calls = iter(per_call)
+
+    def read(crops: list[np.ndarray]) -> list[float]:
+        score = next(calls)
+        return [score] * len(crops)
+
+    return read
+
+
+def tall_line(score: float) -> RawLine:
+    return RawLine(quad(0, 0, 20, 200), score, 20.0, [Char("a", 1.0, score)] * 8)
+
+
+def test_a_doubtful_page_with_sure_tall_lines_is_turned_a_quarter() -> None:
+    """The cropper reads tall lines turned counter-clockwise: sure there, the page lies so."""
+    img = np.full((100, 300, 3), 255, np.uint8)
+    wide = [raw(0.5, 30)] * 4
+    # Calls: the wide lines turned half way, then the tall lines turned the other way round.
+    assert doubtful_turn(img, wide + [tall_line(0.97)] * 3, crop, reader(0.5, 0.5)) == 1
+    assert doubtful_turn(img, wide + [tall_line(0.5)] * 3, crop, reader(0.5, 0.97)) == 3
+    assert doubtful_turn(img, wide + [tall_line(0.5)] * 3, crop, reader(0.97, 0.6)) == 2
+    # Two tall lines are too few to turn a page on.
+    assert doubtful_turn(img, wide + [tall_line(0.97)] * 2, crop, reader(0.5)) == 0
 
 
 @pytest.fixture(scope="module")

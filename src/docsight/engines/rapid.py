@@ -38,7 +38,7 @@ from PIL import Image
 from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
 from docsight.engines._numbers import mend_number
-from docsight.engines._rapid_orient import is_sideways, reads_upside_down, sideways_turn
+from docsight.engines._rapid_orient import doubtful_turn, is_sideways, sideways_turn
 from docsight.engines._rapid_pipeline import (
     Char,
     ImageArray,
@@ -246,11 +246,11 @@ class RapidOcrEngine:
         raw = self._read_lines(img, quads, timings)
         if orient:
             mark = time.perf_counter()
-            flip = reads_upside_down(img, raw, crop, self._confidences)
+            extra = doubtful_turn(img, raw, crop, self._confidences)
             timings["orient"] = timings.get("orient", 0.0) + time.perf_counter() - mark
-            if flip:
-                turns = (turns + 2) % 4
-                img, rgb = self._turned(img, rgb, 2, pending)
+            if extra:
+                turns = (turns + extra) % 4
+                img, rgb = self._turned(img, rgb, extra, pending)
                 raw = self._read_lines(img, self._detect(img, timings), timings)
 
         height, width = img.shape[:2]
