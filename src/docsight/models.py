@@ -101,6 +101,16 @@ class EngineOutput(BaseModel):
         description="Degrees clockwise the engine turned the page image to read it upright; "
         "boxes are in the pixels of the turned image.",
     )
+    deskew: float = Field(
+        0.0,
+        description="Degrees clockwise (negative: counter-clockwise) the engine then turned "
+        "the page to straighten its lines.",
+    )
+    size: tuple[int, int] | None = Field(
+        None,
+        description="Width and height of the image the boxes are in, where the engine turned "
+        "or straightened the page (None: the page image's own).",
+    )
 
 
 # --- Structured content, parsed from the markdown (docsight.parsing) -------------------------
@@ -225,6 +235,12 @@ class PageResult(BaseModel):
         0,
         description="Degrees clockwise the page was turned to read it upright (a scan fed "
         "sideways or upside down); width, height and boxes are those of the upright page.",
+    )
+    deskew: float = Field(
+        0.0,
+        description="Degrees clockwise (negative: counter-clockwise) the upright page was then "
+        "turned to straighten its lines, on a canvas grown to hold it; width, height and boxes "
+        "are those of the straightened page.",
     )
     error: ErrorInfo | None = None
     warnings: list[str] = Field(default_factory=list)

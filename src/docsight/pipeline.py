@@ -138,9 +138,7 @@ class _PageRunner:
             timings["ocr"] = time.perf_counter() - tick
             for stage, seconds in output.timings.items():
                 timings[f"ocr.{stage}"] = seconds
-            width, height = image.image.size
-            if output.rotation in (90, 270):  # the engine read the page turned a quarter
-                width, height = height, width
+            width, height = output.size or image.image.size  # turned or straightened?
             return PageResult(
                 number=page.number,
                 source="ocr",
@@ -150,6 +148,7 @@ class _PageRunner:
                 height=height,
                 dpi=image.dpi,
                 rotation=output.rotation,
+                deskew=output.deskew,
                 markdown=output.markdown,
                 lines=output.lines,
                 layout=output.blocks,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -15,6 +16,8 @@ from docsight.engines._rapid_orient import (
     is_sideways,
     lying_lines,
     page_confidence,
+    refine_skew,
+    skew,
 )
 from docsight.engines._rapid_pipeline import Char, RawLine
 from docsight.engines.base import PageImage
@@ -121,6 +124,47 @@ def test_a_doubtful_page_with_sure_tall_lines_is_turned_a_quarter() -> None:
     assert doubtful_turn(img, wide + [tall_line(0.97)] * 2, crop, reader(0.5)) == 0
 
 
+def slanted(x: float, y: float, length: float, height: float, degrees: float) -> np.ndarray:
+    """A line's quad, top-left first, falling ``degrees`` to the right (image y grows down)."""
+    a = math.radians(degrees)
+    along = np.array([math.cos(a), math.sin(a)]) * length
+    down = np.array([-math.sin(a), math.cos(a)]) * height
+    top_left = np.array([x, y])
+    return np.array(
+        [top_left, top_left + along, top_left + along + down, top_left + down], dtype=np.float32
+    )
+
+
+def test_skew_is_the_lines_median_slant_turned_back() -> None:
+    lines = [slanted(50, 100 + 60 * i, 600, 30, 4.0 + 0.1 * (i % 3)) for i in range(6)]
+    assert skew(lines) == pytest.approx(-4.1, abs=0.05)  # falls right: turned counter-clockwise
+    rising = [slanted(50, 500 + 60 * i, 600, 30, -3.0) for i in range(4)]
+    assert skew(rising) == pytest.approx(3.0, abs=0.01)
+
+
+def test_skew_leaves_slight_doubtful_and_short_evidence_alone() -> None:
+    assert skew([slanted(50, 100 + 60 * i, 600, 30, 0.6) for i in range(6)]) == 0.0
+    assert skew([slanted(50, 100 + 60 * i, 600, 30, 5.0) for i in range(2)]) == 0.0
+    scattered = [slanted(50, 100 + 60 * i, 600, 30, a) for i, a in enumerate([-8, 2, 9, -4, 6])]
+    assert skew(scattered) == 0.0
+    words = [slanted(50, 100 + 60 * i, 60, 30, 5.0) for i in range(6)]  # too short to trust
+    assert skew(words) == 0.0
+
+
+def test_refine_skew_finds_the_slant_the_boxes_understate() -> None:
+    """Bars of ink, like lines of text, turned 3 degrees counter-clockwise; boxes said 2.4."""
+    page = Image.new("L", (1200, 900), 255)
+    for i in range(12):
+        page.paste(0, (100, 80 + 60 * i, 1100, 80 + 60 * i + 18))
+    turned = page.rotate(3, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    img = np.asarray(turned.convert("RGB"))[:, :, ::-1].copy()
+    everywhere = [np.array([[0, 0], [2000, 0], [2000, 2000], [0, 2000]], dtype=np.float32)]
+    assert refine_skew(img, everywhere, 2.4) == pytest.approx(3.0, abs=0.15)
+    # Ink outside the detected lines does not count: with none inside, the boxes' figure stands.
+    nowhere = [np.zeros((4, 2), dtype=np.float32)]
+    assert refine_skew(img, nowhere, 2.4) == 2.4
+
+
 @pytest.fixture(scope="module")
 def engine() -> RapidOcrEngine:
     status = RapidOcrEngine.availability()
@@ -153,6 +197,23 @@ def test_a_turned_page_is_read_upright(engine: RapidOcrEngine, degrees: int) -> 
         assert line.box.width > 3 * line.box.height
     tops = [line.box.y0 for line in out.lines]
     assert tops == sorted(tops)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("degrees", [4.0, -7.0])
+def test_a_slanted_page_is_straightened(engine: RapidOcrEngine, degrees: float) -> None:
+    """A page photographed ``degrees`` counter-clockwise off straight is read level."""
+    upright = page()
+    slant = upright.rotate(
+        degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white"
+    )
+    out = engine.recognize(PageImage(image=slant, number=1, dpi=200))
+    assert out.rotation == 0
+    assert out.deskew == pytest.approx(degrees, abs=0.3)
+    assert out.size is not None and out.size[0] > slant.width  # the canvas grew to hold it
+    assert cer("\n".join(LINES), out.markdown) < 0.05, out.markdown
+    for line in out.lines:  # level lines: as high as the upright page's, not slanted boxes
+        assert line.box.height < 60
 
 
 @pytest.mark.slow

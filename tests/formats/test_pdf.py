@@ -12,6 +12,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
+from docsight.engines.base import upright
 from docsight.formats import export, write
 from docsight.models import BBox, ErrorInfo, Line, PageStatus, Result, Word
 from docsight.settings import Settings
@@ -108,6 +109,25 @@ def test_a_page_read_turned_is_drawn_turned(
         assert document[1].get_size() == pytest.approx(LETTER, abs=0.5)
     finally:
         document.close()
+
+
+def test_a_page_read_straightened_is_drawn_straightened(
+    result: Result, source: bytes, settings: Settings
+) -> None:
+    """Boxes of a straightened page are in its grown canvas: the PDF page is that canvas."""
+    first = result.pages[0]
+    first.deskew = 5.0
+    canvas = upright(Image.new("RGB", (first.width, first.height)), 0, 5.0).size
+    first.width, first.height = canvas
+    pdf = export(result, "pdf", source=source, settings=settings)
+    assert isinstance(pdf, bytes)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        width, height = document[0].get_size()
+    finally:
+        document.close()
+    assert (width, height) == pytest.approx((canvas[0] * 72 / 200, canvas[1] * 72 / 200), abs=0.5)
+    assert width > LETTER[0] + 20 and height > LETTER[1] + 20
 
 
 @needs_pdftotext

@@ -26,11 +26,13 @@ mean; a turned page costs one more detection and recognition pass.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
+import cv2
 import numpy as np
 
-from docsight.engines._rapid_pipeline import FloatArray, ImageArray, RawLine
+from docsight.engines._rapid_pipeline import FloatArray, ImageArray, RawLine, ink_mask
 
 # Boxes at least this much longer one way than the other count as a line lying that way.
 LINE_ASPECT = 1.5
@@ -38,6 +40,14 @@ LINE_ASPECT = 1.5
 # at least MIN_LINES of them (a chart's rotated axis label must not turn a page).
 SIDEWAYS_RATIO = 2.0
 MIN_LINES = 3
+# Straightening: lines at least LONG_LINE times as long as high give the slant.
+LONG_LINE = 3.0
+MIN_SKEW = 1.0
+MAX_SKEW = 30.0
+SKEW_SPREAD = 1.0
+REFINE_SIDE = 1000
+REFINE_STEP = 0.1
+REFINE_STEPS = 15
 # Lines read twice to decide which way up: the longest ones carry the most evidence.
 SAMPLE = 8
 FLIP_BELOW = 0.85
@@ -143,6 +153,62 @@ def doubtful_turn(
     return best_turn
 
 
+def skew(quads: Sequence[FloatArray]) -> float:
+    """Degrees clockwise that straighten the page's long lines, or 0 when they say nothing sure.
+
+    A long line's top edge gives its slant to a fraction of a degree. The lines must agree
+    (``SKEW_SPREAD``), and a slant under ``MIN_SKEW`` is left alone: the cropper warps each
+    line flat, so a slight one costs nothing, while straightening costs a detection pass and a
+    resampling of the page. Beyond ``MAX_SKEW`` the page is the orientation tests' business.
+    """
+    angles = []
+    for quad in quads:
+        (x0, y0), (x1, y1), _, (x3, y3) = quad.tolist()
+        width = math.hypot(x1 - x0, y1 - y0)
+        if width < LONG_LINE * math.hypot(x3 - x0, y3 - y0):
+            continue
+        angles.append(math.degrees(math.atan2(y1 - y0, x1 - x0)))
+    if len(angles) < MIN_LINES:
+        return 0.0
+    middle = float(np.median(angles))
+    spread = float(np.median([abs(a - middle) for a in angles]))
+    if spread > SKEW_SPREAD or not MIN_SKEW <= abs(middle) <= MAX_SKEW:
+        return 0.0
+    # A line falling to the right (y grows with x) is straightened counter-clockwise.
+    return -middle
+
+
+def refine_skew(img: ImageArray, quads: Sequence[FloatArray], deskew: float) -> float:
+    """``deskew`` made exact by the page's ink: the turn whose rows of ink are sharpest.
+
+    The detector's boxes put the slant 5-10% short (2.4 for 3 degrees, 9.5 for 10 on the UNLV
+    pages), enough to leave a two-column page's lines crossing the gutter. Within a degree and
+    a half of the boxes' figure, the turn that makes the row sums of ink change most sharply
+    from row to row lays the lines flattest (the projection-profile method). Only ink inside
+    the detected lines counts, so a figure or a rule does not pull the angle; it is measured
+    on a copy shrunk to ``REFINE_SIDE`` pixels, a few milliseconds per angle tried.
+    """
+    h, w = img.shape[:2]
+    scale = min(1.0, REFINE_SIDE / max(h, w))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(cv2.resize(img, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    text = np.zeros(small.shape[:2], dtype=np.uint8)
+    polygons = [np.round(q * scale).astype(np.int32) for q in quads]
+    cv2.fillPoly(text, polygons, 1)
+    ink = (ink_mask(small) * text).astype(np.float32)
+    centre = (ink.shape[1] / 2, ink.shape[0] / 2)
+    best, best_score = deskew, 0.0  # no ink in the lines: the boxes' figure stands
+    for step in range(-REFINE_STEPS, REFINE_STEPS + 1):
+        degrees = deskew + step * REFINE_STEP
+        # OpenCV turns counter-clockwise for a positive angle; ``deskew`` is clockwise.
+        turn = cv2.getRotationMatrix2D(centre, -degrees, 1.0)
+        flat = cv2.warpAffine(ink, turn, (ink.shape[1], ink.shape[0]))
+        score = float(np.sum(np.diff(flat.sum(axis=1)) ** 2))
+        if score > best_score:
+            best, best_score = degrees, score
+    return best
+
+
 def _longest_lines(lines: list[RawLine]) -> list[RawLine]:
     return sorted(lines, key=lambda r: len(r.chars), reverse=True)[:SAMPLE]
 
@@ -157,5 +223,7 @@ __all__ = [
     "is_sideways",
     "lying_lines",
     "page_confidence",
+    "refine_skew",
     "sideways_turn",
+    "skew",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
+import numpy as np
 from PIL import Image
 
 from docsight.models import EngineOutput
@@ -56,6 +57,41 @@ class PageImage:
     dpi: float
 
 
+# PIL's transposes for a clockwise turn (its ROTATE_* constants turn counter-clockwise).
+_CLOCKWISE_TRANSPOSE = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+def straighten(image: Image.Image, degrees: float) -> Image.Image:
+    """``image`` turned ``degrees`` clockwise on a canvas grown to hold it all.
+
+    The corners it uncovers take the colour of the image's border (the paper, or the table a
+    phone photo lies on), so no new edge appears for the detector to read.
+    """
+    if not degrees:
+        return image
+    rgb = np.asarray(image.convert("RGB"))
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    fill = tuple(int(v) for v in np.median(border, axis=0))
+    return image.convert("RGB").rotate(
+        -degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill
+    )
+
+
+def upright(image: Image.Image, rotation: int, deskew: float) -> Image.Image:
+    """The page image as an engine that turned it (``EngineOutput.rotation``, ``.deskew``) read it.
+
+    Boxes in a result are in this image's pixels, so an export that draws the page (the
+    searchable PDF) draws this one.
+    """
+    if rotation:
+        image = image.transpose(_CLOCKWISE_TRANSPOSE[rotation])
+    return straighten(image, deskew)
+
+
 @runtime_checkable
 class Engine(Protocol):
     name: ClassVar[str]
@@ -84,4 +120,12 @@ def check_modules(*modules: str, extra: str | None = None) -> Availability:
     return Availability(False, f"missing Python module(s) {', '.join(missing)}{hint}")
 
 
-__all__ = ["Availability", "Capabilities", "Engine", "PageImage", "check_modules"]
+__all__ = [
+    "Availability",
+    "Capabilities",
+    "Engine",
+    "PageImage",
+    "check_modules",
+    "straighten",
+    "upright",
+]

@@ -38,7 +38,13 @@ from PIL import Image
 from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
 from docsight.engines._numbers import mend_number
-from docsight.engines._rapid_orient import doubtful_turn, is_sideways, sideways_turn
+from docsight.engines._rapid_orient import (
+    doubtful_turn,
+    is_sideways,
+    refine_skew,
+    sideways_turn,
+    skew,
+)
 from docsight.engines._rapid_pipeline import (
     Char,
     ImageArray,
@@ -54,7 +60,13 @@ from docsight.engines._rapid_pipeline import (
 from docsight.engines._rapid_stack import stacked_pieces
 from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
 from docsight.engines._runtime import Session, open_session
-from docsight.engines.base import Availability, Capabilities, PageImage, check_modules
+from docsight.engines.base import (
+    Availability,
+    Capabilities,
+    PageImage,
+    check_modules,
+    straighten,
+)
 from docsight.engines.checkboxes import find_checkboxes, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
@@ -243,6 +255,14 @@ class RapidOcrEngine:
             timings["orient"] = time.perf_counter() - mark
             img, rgb = self._turned(img, rgb, turns, pending)
             quads = self._detect(img, timings)
+        deskew = skew(quads) if orient else 0.0
+        if deskew:
+            mark = time.perf_counter()
+            deskew = refine_skew(img, quads, deskew)
+            timings["orient"] = time.perf_counter() - mark
+            rgb = straighten(rgb, deskew)
+            img = self._relaid(rgb, pending)
+            quads = self._detect(img, timings)
         raw = self._read_lines(img, quads, timings)
         if orient:
             mark = time.perf_counter()
@@ -285,6 +305,8 @@ class RapidOcrEngine:
             model=self._model,
             timings=timings,
             rotation=_CLOCKWISE[turns],
+            deskew=deskew,
+            size=(width, height) if turns or deskew else None,
         )
 
     def _detect(self, img: ImageArray, timings: dict[str, float]) -> list[Any]:
@@ -323,10 +345,18 @@ class RapidOcrEngine:
             return img, rgb
         turned = np.ascontiguousarray(np.rot90(img, turns))
         rgb = rgb.transpose(_PIL_TURNS[turns % 4])
+        self._relayout(rgb, pending)
+        return turned, rgb
+
+    def _relaid(self, rgb: Image.Image, pending: list[Future[list[LayoutBlock]]]) -> ImageArray:
+        """The BGR array of a page image made anew (straightened), its layout run again."""
+        self._relayout(rgb, pending)
+        return np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
+
+    def _relayout(self, rgb: Image.Image, pending: list[Future[list[LayoutBlock]]]) -> None:
         if self._background is not None and self._layout is not None:
             wait(pending)  # the layout of the page as it lay is of no use; one run at a time
             pending.append(self._background.submit(self._layout.detect, rgb))
-        return turned, rgb
 
     def _raw_lines(self, img: ImageArray, quads: list[Any]) -> list[RawLine]:
         """Each quad cropped and read, with its ink profile for the word splitter."""

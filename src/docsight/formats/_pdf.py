@@ -19,6 +19,7 @@ from typing import IO, Any
 from PIL import Image, ImageChops
 
 from docsight.document import PDFIUM_LOCK, open_document
+from docsight.engines.base import upright
 from docsight.formats._common import number
 from docsight.formats._pdf_objects import GLYPH_WIDTH, GlyphlessFont, PdfWriter, pdf_string
 from docsight.models import BBox, PageResult, PageStatus, Result
@@ -92,8 +93,8 @@ def _draw_page(
     image_dpi: float,
 ) -> int:
     dpi = image_dpi or page.dpi or FALLBACK_DPI
-    if page.rotation:  # the engine read the page turned: so does the searchable PDF
-        image = image.rotate(-page.rotation, expand=True)
+    # The engine read the page turned or straightened: the PDF draws what it read.
+    image = upright(image, page.rotation, page.deskew)
     width_pt = image.width * 72 / dpi
     height_pt = image.height * 72 / dpi
     image_ref = _add_image(writer, image)

@@ -123,6 +123,7 @@ def _page(parent: ET.Element, page: PageResult) -> None:
             height=page.height,
             dpi=float(page.dpi),
             rotation=page.rotation,
+            deskew=float(page.deskew),
             repetition=page.repetition,
         ),
     )
