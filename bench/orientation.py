@@ -1,14 +1,19 @@
-"""Pages fed sideways or upside down: does the default engine find which way is up?
+"""Pages fed sideways, upside down or slanted: does the default engine read them upright?
 
     python bench/orientation.py [DATA_DIR] [--limit N] [--datasets sroie,funsd] [--json OUT]
+                                [--turns 0,90,180,270] [--tilts 3,-6,10] [--off]
 
 Every document of ``accuracy.py``'s sets (``--limit`` per set) is turned 0, 90, 180 and 270
-degrees counter-clockwise (PIL transposes: no resampling, the resolution kept) and read through
-the library (``docsight.pipeline.process``, default settings) as a user would feed it. Per turn
-it prints how often the page's reported ``rotation`` is the turn that sets it upright, the
-bag-of-words F1 of the text (``accuracy.py``'s metric per set), and the seconds per page.
-``--off`` also reads the turned pages with ``engine.auto_rotate`` off, for the F1 without the
-check. The turn-0 row is the upright read: its F1 must equal ``accuracy.py``'s.
+degrees counter-clockwise (PIL transposes: no resampling, the resolution kept) and tilted by
+each ``--tilts`` angle (counter-clockwise, bicubic, on a white canvas grown to hold it), and
+read through the library (``docsight.pipeline.process``, default settings) as a user would
+feed it. Per condition it prints how often the page's reported ``rotation`` is the turn that
+sets it upright (for tilts: how often ``deskew`` is within 2 degrees of the tilt, the scans'
+own slant included; the median error is printed beside it), the
+bag-of-words F1 (``accuracy.py``'s metric per set), the reading-order CER where the set has
+one (tesseract_test, scribeocr), and the seconds per page. ``--off`` also reads the turned and
+tilted pages with ``engine.auto_rotate`` off. The turn-0 row is the upright read: its F1 must
+equal ``accuracy.py``'s.
 """
 
 from __future__ import annotations
@@ -34,28 +39,46 @@ TURNS = {
     180: (Image.Transpose.ROTATE_180, 180),
     270: (Image.Transpose.ROTATE_270, 270),
 }
+# Degrees: the scans' own slant (up to ~2 degrees on these sets) adds to the test's tilt.
+TILT_TOLERANCE = 2.0
 
 
 @dataclass
 class Reading:
     dataset: str
     name: str
-    turn: int
+    condition: str  # "turn" or "tilt"
+    degrees: float  # counter-clockwise
     auto_rotate: bool
     rotation: int
+    deskew: float
     f1: float
+    cer: float | None
     seconds: float
 
+    @property
+    def right(self) -> bool:
+        if self.condition == "turn":
+            return self.rotation == TURNS[int(self.degrees)][1]
+        # A tilt counter-clockwise is straightened by as much clockwise.
+        return self.rotation == 0 and abs(self.deskew - self.degrees) <= TILT_TOLERANCE
 
-def turned_copy(doc: Doc, turn: int, folder: Path) -> Path:
-    """The document's image turned ``turn`` degrees counter-clockwise, resolution kept."""
-    transpose, _ = TURNS[turn]
-    if transpose is None:
+
+def changed_copy(doc: Doc, condition: str, degrees: float, folder: Path) -> Path:
+    """The document's image turned or tilted ``degrees`` counter-clockwise, resolution kept."""
+    if not degrees:
         return doc.image
     with Image.open(doc.image) as image:
         dpi = image.info.get("dpi")
-        turned = image.transpose(transpose)
-        path = folder / f"{doc.dataset}-{doc.name}-{turn}.png"
+        if condition == "turn":
+            transpose, _ = TURNS[int(degrees)]
+            assert transpose is not None
+            turned = image.transpose(transpose)
+        else:
+            turned = image.convert("RGB").rotate(
+                degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white"
+            )
+        path = folder / f"{doc.dataset}-{doc.name}-{condition}{degrees:g}.png"
         if dpi:
             turned.save(path, dpi=dpi)
         else:
@@ -63,7 +86,9 @@ def turned_copy(doc: Doc, turn: int, folder: Path) -> Path:
     return path
 
 
-def read_all(docs: list[Doc], turns: list[int], auto_rotate: bool) -> list[Reading]:
+def read_all(
+    docs: list[Doc], conditions: list[tuple[str, float]], auto_rotate: bool
+) -> list[Reading]:
     from docsight.engines.registry import get_engine
     from docsight.formats import to_text
     from docsight.pipeline import ProcessOptions, process
@@ -75,15 +100,26 @@ def read_all(docs: list[Doc], turns: list[int], auto_rotate: bool) -> list[Readi
     out: list[Reading] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, doc in enumerate(docs, 1):
-            for turn in turns:
-                path = turned_copy(doc, turn, Path(tmp))
+            for condition, degrees in conditions:
+                path = changed_copy(doc, condition, degrees, Path(tmp))
                 start = time.perf_counter()
                 result = process(path, options, settings)
                 seconds = time.perf_counter() - start
                 page = result.pages[0]
-                f1 = score(doc, to_text(result))["f1"]
+                metrics = score(doc, to_text(result))
                 out.append(
-                    Reading(doc.dataset, doc.name, turn, auto_rotate, page.rotation, f1, seconds)
+                    Reading(
+                        doc.dataset,
+                        doc.name,
+                        condition,
+                        degrees,
+                        auto_rotate,
+                        page.rotation,
+                        page.deskew,
+                        metrics["f1"],
+                        metrics.get("cer"),
+                        seconds,
+                    )
                 )
             print(
                 f"[auto_rotate={auto_rotate}] {i}/{len(docs)} {doc.dataset}/{doc.name}",
@@ -93,31 +129,40 @@ def read_all(docs: list[Doc], turns: list[int], auto_rotate: bool) -> list[Readi
     return out
 
 
-def render(readings: list[Reading], turns: list[int]) -> str:
+def render(readings: list[Reading], conditions: list[tuple[str, float]]) -> str:
     rows = [
-        "| turn (ccw) | auto_rotate | pages | rotation right | word F1 | s/page |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| condition | auto_rotate | pages | read upright | word F1 | CER (n) | s/page |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for auto in (True, False):
-        for turn in turns:
-            group = [r for r in readings if r.turn == turn and r.auto_rotate is auto]
+        for condition, degrees in conditions:
+            group = [
+                r
+                for r in readings
+                if (r.condition, r.degrees, r.auto_rotate) == (condition, degrees, auto)
+            ]
             if not group:
                 continue
-            right = sum(r.rotation == TURNS[turn][1] for r in group) if auto else None
+            cers = [r.cer for r in group if r.cer is not None]
+            right = f"{sum(r.right for r in group)}/{len(group)}" if auto else "–"
+            if auto and condition == "tilt":
+                error = statistics.median(abs(r.deskew - r.degrees) for r in group)
+                right += f" (median error {error:.1f}°)"
+            cer = f"{statistics.fmean(cers):.3f} ({len(cers)})" if cers else "–"
             rows.append(
-                f"| {turn} | {'on' if auto else 'off'} | {len(group)} | "
-                + (f"{right}/{len(group)}" if right is not None else "–")
-                + f" | {statistics.fmean(r.f1 for r in group):.3f}"
+                f"| {condition} {degrees:g} | {'on' if auto else 'off'} | {len(group)} | {right}"
+                f" | {statistics.fmean(r.f1 for r in group):.3f} | {cer}"
                 f" | {statistics.fmean(r.seconds for r in group):.2f} |"
             )
     wrong = [
-        f"{r.dataset}/{r.name} turned {r.turn}: rotation {r.rotation}"
+        f"{r.dataset}/{r.name} {r.condition} {r.degrees:g}: rotation {r.rotation}, "
+        f"deskew {r.deskew:.1f}"
         for r in readings
-        if r.auto_rotate and r.rotation != TURNS[r.turn][1]
+        if r.auto_rotate and not r.right
     ]
     if wrong:
         rows.append("")
-        rows.append("Wrong turns: " + "; ".join(wrong))
+        rows.append("Not read upright: " + "; ".join(wrong))
     return "\n".join(rows)
 
 
@@ -129,17 +174,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="first N documents of each dataset")
     parser.add_argument("--datasets", help="comma-separated subset of: " + ", ".join(DATASETS))
     parser.add_argument("--turns", default="0,90,180,270", help="degrees counter-clockwise")
+    parser.add_argument(
+        "--tilts", default="3,-6,10", help="degrees counter-clockwise; empty for none"
+    )
     parser.add_argument("--off", action="store_true", help="also read with auto_rotate off")
     parser.add_argument("--json", type=Path, help="write every reading here")
     args = parser.parse_args(argv)
 
-    turns = [int(t) for t in args.turns.split(",")]
+    conditions = [("turn", float(t)) for t in args.turns.split(",") if t]
+    conditions += [("tilt", float(t)) for t in args.tilts.split(",") if t]
     docs = collect(args.data_dir, args.limit)
     if args.datasets:
         docs = [doc for doc in docs if doc.dataset in args.datasets.split(",")]
-    readings = read_all(docs, turns, auto_rotate=True)
+    readings = read_all(docs, conditions, auto_rotate=True)
     if args.off:
-        readings += read_all(docs, [t for t in turns if t], auto_rotate=False)
+        readings += read_all(docs, [c for c in conditions if c[1]], auto_rotate=False)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([asdict(r) for r in readings], indent=1))
@@ -149,10 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs, load average at the end {load}"
     )
     print(
-        f"# data: {args.data_dir}; {len(docs)} documents x turns {turns}; "
+        f"# data: {args.data_dir}; {len(docs)} documents x turns {args.turns}, tilts {args.tilts}; "
         f"limit per dataset: {args.limit or 'none'}; engine rapidocr, default settings"
     )
-    print(render(readings, turns))
+    print(render(readings, conditions))
     return 0
 
 
