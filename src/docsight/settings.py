@@ -74,8 +74,8 @@ class EngineSettings(BaseModel):
     checkboxes: bool = Field(True, description="Find checkbox frames and write them as ☐ / ☑.")
     auto_rotate: bool = Field(
         True,
-        description="Turn pages that lie sideways or upside down before reading them (the CPU "
-        "engine; results give the turn as the page's rotation).",
+        description="Turn pages that lie sideways or upside down and straighten slanted ones "
+        "before reading them (the CPU engine; results give the page's rotation and deskew).",
     )
     runtime: OnnxRuntimeName = Field(
         "auto",

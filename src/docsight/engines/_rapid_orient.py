@@ -20,8 +20,15 @@ instead of a third:
   turned half way and its longest tall lines the other way round, and is turned when one of
   those readings is clearly surer (``FLIP_MARGIN``).
 
+- **Slanted** pages (a phone photo, a crooked scan) are straightened when their long lines
+  agree on a slant of ``MIN_SKEW`` to ``MAX_SKEW`` degrees (``skew``, ``refine_skew``): the
+  cropper reads each line flat anyway, but the layout model, reading order and tables need
+  level lines (reading-order CER of 19 pages tilted 3 / -6 / 10 degrees: 0.37 / 0.51 / 0.41
+  as they lie, 0.23 / 0.27 / 0.25 straightened, 0.225 upright).
+
 Pages are expected upright, so the upright page pays nothing but a count of its boxes and a
-mean; a turned page costs one more detection and recognition pass.
+mean; a turned page costs one more detection and recognition pass, a straightened one one more
+detection.
 """
 
 from __future__ import annotations
