@@ -212,7 +212,7 @@ class Document:
         _check_pixels(frame_image.size, self._settings, number)
         try:
             frame_image.load()
-            image = _to_rgb(_upright(frame_image))
+            image = _to_rgb(_exif_upright(frame_image))
         except (OSError, ValueError, SyntaxError) as exc:
             raise CorruptDocumentError(f"page {number} could not be decoded: {exc}") from exc
         return PageImage(image=image, number=number, dpi=_image_dpi(frame_image))
@@ -312,7 +312,7 @@ def _open_image(data: bytes | None, path: Path | None) -> Image.Image:
     return image
 
 
-def _upright(image: Image.Image) -> Image.Image:
+def _exif_upright(image: Image.Image) -> Image.Image:
     """The image as viewers show it: turned or mirrored by its EXIF ``Orientation`` tag.
 
     Phone cameras store the pixels as the sensor lay and the turn in that tag; read without

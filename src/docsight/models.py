@@ -86,6 +86,10 @@ class LayoutBlock(BaseModel):
     confidence: float | None = Field(None, ge=0, le=1)
 
 
+# Clockwise quarter turns an engine may give a page to read it upright.
+Rotation = Literal[0, 90, 180, 270]
+
+
 class EngineOutput(BaseModel):
     """What an engine returns for one page image."""
 
@@ -96,7 +100,7 @@ class EngineOutput(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     repetition: bool = Field(False, description="The engine cut a decoding loop (VLMs).")
-    rotation: Literal[0, 90, 180, 270] = Field(
+    rotation: Rotation = Field(
         0,
         description="Degrees clockwise the engine turned the page image to read it upright; "
         "boxes are in the pixels of the turned image.",
@@ -231,7 +235,7 @@ class PageResult(BaseModel):
         default_factory=list, description="Structured content parsed from the markdown."
     )
     repetition: bool = Field(False, description="A decoding loop was detected on this page.")
-    rotation: Literal[0, 90, 180, 270] = Field(
+    rotation: Rotation = Field(
         0,
         description="Degrees clockwise the page was turned to read it upright (a scan fed "
         "sideways or upside down); width, height and boxes are those of the upright page.",

@@ -67,9 +67,7 @@ def lying_lines(quads: Sequence[FloatArray]) -> tuple[int, int]:
     """How many boxes are clearly tall and how many clearly wide (squares count for neither)."""
     tall = wide = 0
     for quad in quads:
-        x0, y0 = quad.min(axis=0)
-        x1, y1 = quad.max(axis=0)
-        w, h = x1 - x0, y1 - y0
+        w, h = quad.max(axis=0) - quad.min(axis=0)
         if h >= LINE_ASPECT * w:
             tall += 1
         elif w >= LINE_ASPECT * h:
@@ -115,9 +113,8 @@ def sideways_turn(
 
 
 def _is_tall(quad: FloatArray) -> bool:
-    x0, y0 = quad.min(axis=0)
-    x1, y1 = quad.max(axis=0)
-    return bool(y1 - y0 >= LINE_ASPECT * (x1 - x0))
+    w, h = quad.max(axis=0) - quad.min(axis=0)
+    return bool(h >= LINE_ASPECT * w)
 
 
 def page_confidence(raw: Sequence[RawLine]) -> float:

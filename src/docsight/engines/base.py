@@ -73,12 +73,11 @@ def straighten(image: Image.Image, degrees: float) -> Image.Image:
     """
     if not degrees:
         return image
-    rgb = np.asarray(image.convert("RGB"))
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    image = image.convert("RGB")
+    pixels = np.asarray(image)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     fill = tuple(int(v) for v in np.median(border, axis=0))
-    return image.convert("RGB").rotate(
-        -degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill
-    )
+    return image.rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
 
 
 def upright(image: Image.Image, rotation: int, deskew: float) -> Image.Image:

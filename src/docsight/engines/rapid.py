@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -66,12 +66,13 @@ from docsight.engines.base import (
     PageImage,
     check_modules,
     straighten,
+    upright,
 )
 from docsight.engines.checkboxes import find_checkboxes, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
 from docsight.errors import EngineFailedError, EngineUnavailableError
-from docsight.models import EngineOutput, LayoutBlock, Line
+from docsight.models import EngineOutput, LayoutBlock, Line, Rotation
 from docsight.settings import Settings
 
 
@@ -98,15 +99,19 @@ def _covered(quad: Any, others: list[Any]) -> bool:
     return False
 
 
-# PIL's transposes matching ``np.rot90(image, k)`` (k quarter turns counter-clockwise).
-_PIL_TURNS = {
-    1: Image.Transpose.ROTATE_90,
-    2: Image.Transpose.ROTATE_180,
-    3: Image.Transpose.ROTATE_270,
-}
-
 # ``np.rot90``'s counter-clockwise quarter turns as the clockwise degrees results report.
-_CLOCKWISE: dict[int, Literal[0, 90, 180, 270]] = {0: 0, 1: 270, 2: 180, 3: 90}
+_CLOCKWISE: dict[int, Rotation] = {0: 0, 1: 270, 2: 180, 3: 90}
+
+
+def _bgr(rgb: Image.Image) -> ImageArray:
+    """The page as the models take it: they were trained on OpenCV's BGR channel order."""
+    return np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
+
+
+def _add(timings: dict[str, float], stage: str, since: float) -> None:
+    """Adds the time since ``since`` to a stage that may run more than once per page."""
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - since
+
 
 # Engine state inherited through ``fork`` (see ``RapidOcrEngine.recognize``).
 _INHERITED: list[dict[str, Any]] = []
@@ -226,7 +231,7 @@ class RapidOcrEngine:
             rgb = rgb.convert("RGB")
         # The layout model needs only the image: it runs beside detection and recognition,
         # whose Python steps (box extraction, cropping, decoding) leave a core idle. A page
-        # found turned is laid out again, once turned (``_turned``).
+        # found turned or slanted is laid out again as read (``_relaid``).
         pending: list[Future[list[LayoutBlock]]] = []
         if self._background is not None and self._layout is not None:
             pending.append(self._background.submit(self._layout.detect, rgb))
@@ -243,8 +248,7 @@ class RapidOcrEngine:
         start: float,
     ) -> EngineOutput:
         tuning = self._tuning
-        # The models were trained on OpenCV's BGR channel order.
-        img: ImageArray = np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
+        img = _bgr(rgb)
         orient = self._settings.engine.auto_rotate
         turns = 0
 
@@ -252,14 +256,15 @@ class RapidOcrEngine:
         if orient and is_sideways(quads):
             mark = time.perf_counter()
             turns = sideways_turn(img, quads, crop, self._confidences)
-            timings["orient"] = time.perf_counter() - mark
-            img, rgb = self._turned(img, rgb, turns, pending)
+            _add(timings, "orient", mark)
+            rgb = upright(rgb, _CLOCKWISE[turns], 0.0)
+            img = self._relaid(rgb, pending)
             quads = self._detect(img, timings)
         deskew = skew(quads) if orient else 0.0
         if deskew:
             mark = time.perf_counter()
             deskew = refine_skew(img, quads, deskew)
-            timings["orient"] = time.perf_counter() - mark
+            _add(timings, "orient", mark)
             rgb = straighten(rgb, deskew)
             img = self._relaid(rgb, pending)
             quads = self._detect(img, timings)
@@ -267,10 +272,11 @@ class RapidOcrEngine:
         if orient:
             mark = time.perf_counter()
             extra = doubtful_turn(img, raw, crop, self._confidences)
-            timings["orient"] = timings.get("orient", 0.0) + time.perf_counter() - mark
+            _add(timings, "orient", mark)
             if extra:
                 turns = (turns + extra) % 4
-                img, rgb = self._turned(img, rgb, extra, pending)
+                rgb = upright(rgb, _CLOCKWISE[extra], 0.0)
+                img = self._relaid(rgb, pending)
                 raw = self._read_lines(img, self._detect(img, timings), timings)
 
         height, width = img.shape[:2]
@@ -314,7 +320,7 @@ class RapidOcrEngine:
         quads, _ = detect(self._det, img, self._tuning)
         self._det.session.release()
         release_freed_memory()  # detection's activations, before recognition allocates its own
-        timings["det"] = timings.get("det", 0.0) + time.perf_counter() - mark
+        _add(timings, "det", mark)
         return list(quads)
 
     def _read_lines(
@@ -324,7 +330,7 @@ class RapidOcrEngine:
         raw = self._unstack(img, self._raw_lines(img, quads))
         self._rec_session.release()
         release_freed_memory()
-        timings["rec"] = timings.get("rec", 0.0) + time.perf_counter() - mark
+        _add(timings, "rec", mark)
         return raw
 
     def _confidences(self, crops: list[ImageArray]) -> list[float]:
@@ -333,30 +339,12 @@ class RapidOcrEngine:
             score for _, score in recognize(self._rec_session, self._charset, crops, self._tuning)
         ]
 
-    def _turned(
-        self,
-        img: ImageArray,
-        rgb: Image.Image,
-        turns: int,
-        pending: list[Future[list[LayoutBlock]]],
-    ) -> tuple[ImageArray, Image.Image]:
-        """The page turned ``turns`` quarters counter-clockwise, its layout run again turned."""
-        if turns % 4 == 0:
-            return img, rgb
-        turned = np.ascontiguousarray(np.rot90(img, turns))
-        rgb = rgb.transpose(_PIL_TURNS[turns % 4])
-        self._relayout(rgb, pending)
-        return turned, rgb
-
     def _relaid(self, rgb: Image.Image, pending: list[Future[list[LayoutBlock]]]) -> ImageArray:
-        """The BGR array of a page image made anew (straightened), its layout run again."""
-        self._relayout(rgb, pending)
-        return np.asarray(cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), np.uint8)
-
-    def _relayout(self, rgb: Image.Image, pending: list[Future[list[LayoutBlock]]]) -> None:
+        """The BGR array of a page image made anew (turned, straightened), laid out again."""
         if self._background is not None and self._layout is not None:
             wait(pending)  # the layout of the page as it lay is of no use; one run at a time
             pending.append(self._background.submit(self._layout.detect, rgb))
+        return _bgr(rgb)
 
     def _raw_lines(self, img: ImageArray, quads: list[Any]) -> list[RawLine]:
         """Each quad cropped and read, with its ink profile for the word splitter."""
