@@ -13,6 +13,7 @@ from metrics import (  # bench/ is put on sys.path by conftest.py
     bow_f1,
     cer,
     fold_whitespace,
+    funsd_printed_words,
     funsd_words,
     hocr_lines,
     hocr_words,
@@ -94,6 +95,40 @@ def test_funsd_words(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text(json.dumps(form))
     assert funsd_words(path) == ["Date:", "1/2", "R&D"]
+
+
+def _word(text: str, x0: int, x1: int, y0: int = 10, y1: int = 24) -> dict[str, object]:
+    return {"text": text, "box": [x0, y0, x1, y1]}
+
+
+def test_funsd_printed_words_undo_splits_at_punctuation_where_boxes_touch(tmp_path: Path) -> None:
+    form = {
+        "form": [
+            # 9/3/92 printed as one token, annotated as three with touching boxes
+            {"words": [_word("9/", 543, 560), _word("3/", 560, 575), _word("92", 575, 590)]},
+            # a real space: boxes 2 px apart stay two words, even at punctuation
+            {"words": [_word("Lights", 302, 349), _word("/", 351, 353)]},
+            # touching words without punctuation at the cut stay apart (an annotator's box)
+            {"words": [_word("Menthol", 250, 300), _word("Lights", 300, 349)]},
+            # the same x, another line: not joined
+            {"words": [_word("Non-", 505, 534), _word("Menthol", 534, 582, 40, 54)]},
+        ]
+    }
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(form))
+    assert funsd_printed_words(path) == [
+        "9/3/92",
+        "Lights",
+        "/",
+        "Menthol",
+        "Lights",
+        "Non-",
+        "Menthol",
+    ]
+    # with a wider allowance the 2 px gap joins too
+    assert funsd_printed_words(path, max_gap=2)[1] == "Lights/"
+    # the ceiling a print-faithful reader gets against the annotation is below 1
+    assert bow_f1(funsd_words(path), funsd_printed_words(path)) < 1
 
 
 def test_hocr_words_in_document_order(tmp_path: Path) -> None:

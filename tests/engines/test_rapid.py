@@ -580,7 +580,7 @@ def _blank_run_reference(ink: np.ndarray, x0: float, x1: float) -> int:
 
 
 def test_blank_runs_match_one_interval_at_a_time() -> None:
-    from docsight.engines._rapid_words import _blank_runs
+    from docsight.engines._rapid_words import blank_runs
 
     rng = np.random.default_rng(7)
     for _ in range(200):
@@ -588,4 +588,4 @@ def test_blank_runs_match_one_interval_at_a_time() -> None:
         starts = rng.uniform(-5, 70, 12)
         stops = starts + rng.uniform(-3, 30, 12)
         expected = [_blank_run_reference(ink, a, b) for a, b in zip(starts, stops, strict=True)]
-        assert _blank_runs(ink, starts, stops).tolist() == expected
+        assert blank_runs(ink, starts, stops).tolist() == expected

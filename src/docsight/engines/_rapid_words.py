@@ -23,7 +23,7 @@ from docsight.models import BBox, Line, Word
 _HALF_GLYPH = 0.22
 
 
-def _blank_runs(
+def blank_runs(
     ink: NDArray[np.bool_], starts: Sequence[float], stops: Sequence[float]
 ) -> NDArray[np.int64]:
     """The longest run of ink-free columns strictly between each pair of character centres.
@@ -54,7 +54,7 @@ def _letter_blanks(line: RawLine) -> dict[int, int]:
         for i in range(1, len(chars))
         if not (chars[i].text.isspace() or chars[i - 1].text.isspace())
     ]
-    runs = _blank_runs(ink, [chars[i - 1].x for i in gaps], [chars[i].x for i in gaps])
+    runs = blank_runs(ink, [chars[i - 1].x for i in gaps], [chars[i].x for i in gaps])
     return dict(zip(gaps, (int(r) for r in runs), strict=True))
 
 
@@ -162,7 +162,7 @@ def split_glued(
         if len(core) < 5 or not core.isalpha() or known(core):
             out.append(word)
             continue
-        blanks = _blank_runs(
+        blanks = blank_runs(
             ink,
             [word[i - 1].x for i in range(start + 1, stop)],
             [c.x for c in word[start + 1 : stop]],
@@ -288,4 +288,4 @@ def compose_plain(lines: list[Line]) -> tuple[list[Line], str]:
     return ordered, "".join(parts)
 
 
-__all__ = ["compose_plain", "split_glued", "split_words", "to_line"]
+__all__ = ["blank_runs", "compose_plain", "split_glued", "split_words", "to_line"]

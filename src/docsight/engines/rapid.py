@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import cv2
@@ -37,7 +38,7 @@ from PIL import Image
 
 from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
-from docsight.engines._numbers import mend_number
+from docsight.engines._numbers import faint_decimal, mend_number
 from docsight.engines._rapid_orient import (
     doubtful_turn,
     is_sideways,
@@ -398,6 +399,9 @@ class RapidOcrEngine:
 
     def _words(self, line: RawLine) -> list[list[Char]]:
         tuning = self._tuning
+        chars = faint_decimal(line)
+        if chars is not line.chars:
+            line = replace(line, chars=chars)
         words = split_words(
             line,
             tuning.space_gap,
