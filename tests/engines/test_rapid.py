@@ -180,6 +180,37 @@ def test_split_words_keeps_a_colon_inside_a_number() -> None:
     assert ["".join(c.text for c in w) for w in words] == ["123:45"]
 
 
+def _cells(text: str, space_after: int | None = None) -> RawLine:
+    """Monospaced print in 14-px cells: a glyph's ink fills 12 px of its cell, a point's 2.
+
+    Characters sit at their ink's centre, where CTC columns place them; ``space_after`` adds
+    an empty cell after that character.
+    """
+    xs: list[float] = []
+    ink = ""
+    for k, ch in enumerate(text):
+        xs.append(len(ink) + (1 if ch == "." else 6))
+        ink += "11" + "0" * 12 if ch == "." else "1" * 12 + "00"
+        if k == space_after:
+            ink += "0" * 14
+    return _raw(text, xs, ink)
+
+
+def test_split_words_keeps_a_decimal_point_with_its_digits() -> None:
+    # "64.15" in large receipt print: 12 px of the point's cell are paper, over the plain
+    # limit (2 + 0.4 * 20 = 10 px) and under the point's (2 + 0.7 * 20 = 16 px)
+    point_gap = Tuning().point_gap
+    assert [len(w) for w in split_words(_cells("164.15"), 0.4)] == [4, 2]  # plain limit
+    words = split_words(_cells("164.15"), 0.4, point_gap=point_gap)
+    assert ["".join(c.text for c in w) for w in words] == ["164.15"]
+    # a space after the point still splits: a sentence's last number before the next one
+    words = split_words(_cells("164.15", space_after=3), 0.4, point_gap=point_gap)
+    assert ["".join(c.text for c in w) for w in words] == ["164.", "15"]
+    # a point that is not between digits keeps the plain limit
+    words = split_words(_cells("Ltd.Co"), 0.4, point_gap=point_gap)
+    assert ["".join(c.text for c in w) for w in words] == ["Ltd.", "Co"]
+
+
 def test_split_words_keeps_decoded_spaces() -> None:
     line = _raw("a b", [1, 3, 5], "1111111")
     assert ["".join(c.text for c in w) for w in split_words(line, 0.3)] == ["a", "b"]

@@ -63,11 +63,14 @@ def _median(blanks: dict[int, int]) -> float:
     return float(np.median(list(blanks.values()))) if blanks else 0.0
 
 
-def _beside_colon(chars: list[Char], i: int) -> int:
-    """1 when the gap before character ``i`` precedes a colon, 2 when it follows one, else 0.
+def _gap_kind(chars: list[Char], i: int) -> int:
+    """Which limit the gap before character ``i`` is held to, as an index into ``limits``.
 
-    A colon inside a number (12:30) does not count.
+    1 before a colon, 2 after one (a colon inside a number, 12:30, does not count), 3 beside
+    a decimal point inside a number (``64.15``, either side of the point), else 0.
     """
+    if _beside_point(chars, i):
+        return 3
     if chars[i].text == ":":
         inside = chars[i - 1].text.isdigit() and i + 1 < len(chars) and chars[i + 1].text.isdigit()
         return 0 if inside else 1
@@ -75,6 +78,21 @@ def _beside_colon(chars: list[Char], i: int) -> int:
         inside = i >= 2 and chars[i - 2].text.isdigit() and chars[i].text.isdigit()
         return 0 if inside else 2
     return 0
+
+
+def _beside_point(chars: list[Char], i: int) -> bool:
+    """Whether the gap before ``i`` lies between a digit and a ``.`` that has a digit beyond.
+
+    A decimal point is the narrowest glyph there is: in monospaced receipt print it sits in
+    a full character cell, so the paper either side of it is about half a cell wider than
+    between two digits, and large print (``RM 64.15`` at double height) clears the plain
+    space limit without any space.
+    """
+    if chars[i].text == "." and chars[i - 1].text.isdigit():
+        return i + 1 < len(chars) and chars[i + 1].text.isdigit()
+    if chars[i - 1].text == "." and chars[i].text.isdigit():
+        return i >= 2 and chars[i - 2].text.isdigit()
+    return False
 
 
 def split_words(
@@ -85,6 +103,7 @@ def split_words(
     cell_blank: float = 0.5,
     colon_gap: float | None = None,
     colon_after_gap: float | None = None,
+    point_gap: float | None = None,
 ) -> list[list[Char]]:
     """Characters grouped into words at decoded spaces and at unusually wide blank gaps.
 
@@ -92,16 +111,19 @@ def split_words(
     ``space_gap`` times the height of the line's ink: relative to the line itself, so the rule
     holds for monospaced receipts and proportional print, at any resolution. Gaps before and
     after a colon use ``colon_gap`` and ``colon_after_gap`` (default: ``space_gap``), because
-    the colon's own side bearings already leave paper beside it.
+    the colon's own side bearings already leave paper beside it. Gaps beside a decimal point
+    inside a number use ``point_gap`` (default: ``space_gap``), for the opposite reason: the
+    point is so narrow that its cell leaves more paper than a space's threshold allows for.
     """
     chars = line.chars
     blanks = _letter_blanks(line)
     median_blank = _median(blanks)
-    # Indexed by ``_beside_colon``: a plain gap, the gap before a colon, the gap after one.
+    # Indexed by ``_gap_kind``: a plain gap, before a colon, after one, beside a decimal point.
     gaps = (
         space_gap,
         space_gap if colon_gap is None else colon_gap,
         space_gap if colon_after_gap is None else colon_after_gap,
+        space_gap if point_gap is None else point_gap,
     )
     limits = [median_blank + gap * line.ink_height for gap in gaps]
     # Monospaced print (receipts, forms) puts every character a fixed pitch apart, so a space
@@ -127,7 +149,7 @@ def split_words(
         skipped_cell = (
             pitch > 0 and blank > soft_limit and chars[i].x - chars[i - 1].x >= cell_pitch * pitch
         )
-        wide = blank > limits[_beside_colon(chars, i)] if i else False
+        wide = blank > limits[_gap_kind(chars, i)] if i else False
         if current and (wide or skipped_cell):
             words.append(current)
             current = []

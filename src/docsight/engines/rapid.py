@@ -409,6 +409,7 @@ class RapidOcrEngine:
             cell_blank=tuning.cell_blank,
             colon_gap=tuning.colon_gap,
             colon_after_gap=tuning.colon_after_gap,
+            point_gap=tuning.point_gap,
         )
         words = [mend_number(w) for w in words]
         if self._lexicon is not None:
