@@ -63,36 +63,29 @@ def _median(blanks: dict[int, int]) -> float:
     return float(np.median(list(blanks.values()))) if blanks else 0.0
 
 
+def _inside_number(chars: list[Char], k: int) -> bool:
+    """Whether character ``k`` has a digit either side of it (the colon of 12:30)."""
+    return 0 < k < len(chars) - 1 and chars[k - 1].text.isdigit() and chars[k + 1].text.isdigit()
+
+
 def _gap_kind(chars: list[Char], i: int) -> int:
     """Which limit the gap before character ``i`` is held to, as an index into ``limits``.
 
     1 before a colon, 2 after one (a colon inside a number, 12:30, does not count), 3 beside
     a decimal point inside a number (``64.15``, either side of the point), else 0.
-    """
-    if _beside_point(chars, i):
-        return 3
-    if chars[i].text == ":":
-        inside = chars[i - 1].text.isdigit() and i + 1 < len(chars) and chars[i + 1].text.isdigit()
-        return 0 if inside else 1
-    if chars[i - 1].text == ":":
-        inside = i >= 2 and chars[i - 2].text.isdigit() and chars[i].text.isdigit()
-        return 0 if inside else 2
-    return 0
-
-
-def _beside_point(chars: list[Char], i: int) -> bool:
-    """Whether the gap before ``i`` lies between a digit and a ``.`` that has a digit beyond.
 
     A decimal point is the narrowest glyph there is: in monospaced receipt print it sits in
     a full character cell, so the paper either side of it is about half a cell wider than
     between two digits, and large print (``RM 64.15`` at double height) clears the plain
     space limit without any space.
     """
-    if chars[i].text == "." and chars[i - 1].text.isdigit():
-        return i + 1 < len(chars) and chars[i + 1].text.isdigit()
-    if chars[i - 1].text == "." and chars[i].text.isdigit():
-        return i >= 2 and chars[i - 2].text.isdigit()
-    return False
+    marks = ((i, 1), (i - 1, 2))  # the character after the gap, the one before it
+    if any(chars[k].text == "." and _inside_number(chars, k) for k, _ in marks):
+        return 3
+    for k, kind in marks:
+        if chars[k].text == ":":
+            return 0 if _inside_number(chars, k) else kind
+    return 0
 
 
 def split_words(
