@@ -34,6 +34,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from host import describe
 from metrics import alnum_f1, bow_f1, cer, funsd_words, hocr_lines, plain_text, sroie_lines, wer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         f"# docsight accuracy, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"{os.cpu_count()} CPUs, load average at the end {load}"
     )
+    print(f"# host: {describe()}")
     print(
         f"# data: {args.data_dir}; {len(docs)} documents; limit per dataset: {args.limit or 'none'}"
     )

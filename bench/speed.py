@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from accuracy import CLI, TESSERACT_TEST, cli_command, default_engines
+from host import describe
 from metrics import cer, geotopo_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         f"after {_load()}); each measurement in its own subprocess; OCR rows: best round, "
         "ratio = median over rounds of engine/CLI pages/s within the round"
     )
+    print(f"# host: {describe()}")
     print(f"# OCR pages ({len(pages)}): " + ", ".join(p.name for p in pages))
     print(
         f"# {CLI}: OMP_THREAD_LIMIT=1 tesseract IMAGE stdout --psm 4 [--dpi N if stated], "
@@ -304,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in raw.values():
             if r is not None:
                 r.pop("text", None)
-        args.json.write_text(json.dumps(raw, indent=1))
+        args.json.write_text(json.dumps({"host": describe(), **raw}, indent=1))
     return 0
 
 
