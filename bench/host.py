@@ -1,10 +1,11 @@
 """What CPU a benchmark ran on, in the header line of every figure it prints.
 
 The default engine's speed against the Tesseract CLI depends on the host more than on the
-code: OpenVINO runs its convolutions in bf16 on AMX tiles where a CPU has them, and the same
-19 pages read at 0.99-1.07x the CLI on such hosts and at 0.74x on an AMD EPYC with AVX-512
-bf16 but no AMX (2026-12-06). Accuracy moves too (bf16 kernels differ between CPUs). A ratio
-means little without the CPU beside it, so the scripts print this line with their figures.
+code: OpenVINO runs its convolutions in bf16, on AMX tiles where a CPU has them, and the same
+19 pages read at 0.99-1.15x the CLI on earlier hosts (one of them had AMX; the others' CPUs
+were not recorded) and at 0.74-0.76x on an AMD EPYC with AVX-512 bf16 but no AMX
+(2026-12-06). Accuracy moves too (bf16 kernels differ between CPUs). A ratio means little
+without the CPU beside it, so the scripts print this line with their figures.
 """
 
 from __future__ import annotations
