@@ -56,7 +56,7 @@ class TextLayerSettings(BaseModel):
 
 
 OnnxRuntimeName = Literal["auto", "openvino", "onnxruntime"]
-OnnxPrecision = Literal["auto", "f32", "bf16"]
+OnnxPrecision = Literal["auto", "f32", "bf16", "int8"]
 # The word lists inside the pyspellchecker wheel.
 LexiconLanguage = Literal["en", "de", "fr", "es", "it", "pt", "nl", "ru", "ar", "eu", "lv", "fa"]
 
@@ -84,7 +84,8 @@ class EngineSettings(BaseModel):
     )
     precision: OnnxPrecision = Field(
         "auto",
-        description="OpenVINO precision: auto (bf16 where the CPU computes it natively) or f32.",
+        description="OpenVINO precision: auto (bf16 where the CPU computes it natively, else the "
+        "int8 models where it has int8 dot products (VNNI), else f32), f32, bf16 or int8.",
     )
     lexicon: LexiconLanguage | None = Field(
         "en",

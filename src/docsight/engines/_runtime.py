@@ -8,8 +8,11 @@ recognition 1.7-2.0x faster in bf16 on a CPU with AMX/AVX-512 BF16 (at f32 recog
 ONNX Runtime's speed). ONNX Runtime stays as the fallback for platforms without OpenVINO
 wheels, and as a setting for anyone who wants the reference runtime.
 
-Precision: ``auto`` takes OpenVINO's own default (bf16 on CPUs that compute it natively, f32
-elsewhere); ``f32`` pins full precision. ONNX Runtime always runs f32.
+Precision: ``auto`` takes OpenVINO's own default (bf16 on CPUs that compute it natively) and,
+on CPUs without native bf16 but with int8 dot products (VNNI), the int8 models that ship with
+docsight for the detector and recogniser (``_int8``); f32 elsewhere. ``f32`` pins full
+precision, ``int8`` asks for the int8 models (OpenVINO's default for a model that has none).
+ONNX Runtime always runs the ONNX files in f32.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from docsight.engines._int8 import cpu_flags, int8_model, prefers_int8
 from docsight.engines._memory import map_large_blocks
 from docsight.settings import OnnxPrecision as Precision
 from docsight.settings import OnnxRuntimeName as Runtime
@@ -147,7 +151,7 @@ class OpenVinoSession:
             # shapes. 2000 holds a dozen shapes per model; ``max_shapes`` bounds the rest.
             "CPU_RUNTIME_CACHE_CAPACITY": 2000,
         }
-        if precision != "auto":
+        if precision in ("f32", "bf16"):
             self._config["INFERENCE_PRECISION_HINT"] = precision
         self._model = self._core.read_model(path)
         self._max_shapes = max_shapes
@@ -155,7 +159,7 @@ class OpenVinoSession:
         self.recompiles = 0
         self._compile()
         used = self._compiled.get_property("INFERENCE_PRECISION_HINT")  # an ov.Type
-        self.description = f"openvino-{used.get_type_name()}"
+        self.description = f"openvino-{'int8' if precision == 'int8' else used.get_type_name()}"
 
     def _compile(self) -> None:
         import openvino as ov
@@ -254,14 +258,23 @@ def open_session(
     a broken wheel) falls back to ONNX Runtime with a warning instead of taking the default
     engine down; naming ``openvino`` explicitly makes that failure an error.
     """
+    onnx = path  # ONNX Runtime's fallback reads the ONNX file whatever OpenVINO was given
     if resolve_runtime(runtime) == "openvino":
+        if precision == "auto" and prefers_int8(cpu_flags()):
+            precision = "int8"
+        if precision == "int8":
+            quantized = int8_model(path)
+            if quantized is None:
+                precision = "auto"  # a model with no int8 build (the layout model) as it is
+            else:
+                path = quantized
         try:
             return OpenVinoSession(path, threads, precision, max_shapes, streams)
         except Exception as exc:
             if runtime != "auto":
                 raise
             log.warning("openvino could not load %s (%s); using onnxruntime", path, exc)
-    return OrtSession(path, threads)
+    return OrtSession(onnx, threads)
 
 
 __all__ = [

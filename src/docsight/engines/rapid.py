@@ -153,16 +153,19 @@ class RapidOcrEngine:
             rec = ocr._load_rec_model()
             engine = settings.engine
             # RapidOCR's detector keeps its pre- and post-processing; the model call is ours.
+            # The ONNX files RapidOCR bundles (``scripts/quantize_models.py`` reads them).
+            self.source_models = {
+                "det": _model_path(self._det.session),
+                "rec": _model_path(rec.session),
+            }
             self._det.session = StripedDetector(
-                open_session(
-                    _model_path(self._det.session), threads, engine.runtime, engine.precision
-                ),
+                open_session(self.source_models["det"], threads, engine.runtime, engine.precision),
                 self._tuning.det_strip_pixels,
             )
             # Recognition batches are small: one stream per thread keeps the cores busier
             # than two threads inside each call (``OpenVinoSession``).
             self._rec_session: Session = open_session(
-                _model_path(rec.session),
+                self.source_models["rec"],
                 threads,
                 engine.runtime,
                 engine.precision,

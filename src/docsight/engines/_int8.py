@@ -1,0 +1,84 @@
+"""int8 OpenVINO versions of the bundled PP-OCRv6 models, and when to use them.
+
+On a CPU without native bf16 (no AMX, no AVX-512 bf16) OpenVINO runs the ONNX models in f32,
+and there the default engine read the speed pages at 0.55x the Tesseract CLI's pages/s. The
+same models quantized to int8 (``scripts/quantize_models.py``, calibrated on drawn pages) run
+on the CPU's int8 dot-product instructions (VNNI): detection ~1.5x and recognition ~1.9x as
+fast in isolation, with SROIE/FUNSD F1 within 0.002 of f32 (``docs/benchmarks.md``). On CPUs
+that compute bf16 natively the bf16 path stays the default: it was measured faster there than
+an earlier int8 build, and nothing here has measured this one on such a CPU.
+
+An int8 model is used only when its manifest names the SHA-256 of the very ONNX file RapidOCR
+loaded: a newer rapidocr wheel with other weights falls back to its own model, never to
+quantized weights of a different network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MODELS = Path(__file__).resolve().parent / "models"
+MANIFEST = MODELS / "int8.json"
+# Instruction sets with int8 dot products: OpenVINO's int8 kernels are only faster with them.
+INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+
+
+@cache
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The CPU's feature flags (Linux); empty where ``/proc/cpuinfo`` is not readable."""
+    try:
+        text = Path(cpuinfo).read_text(errors="replace")
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.partition(":")[2].split())
+    return frozenset()
+
+
+def prefers_int8(flags: frozenset[str]) -> bool:
+    """Whether ``auto`` precision should take the int8 models on a CPU with ``flags``."""
+    return bool(flags & INT8_FLAGS) and not flags & BF16_FLAGS
+
+
+@cache
+def _sha256(path: str, size: int, mtime: float) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def int8_model(source: str, manifest: Path = MANIFEST) -> str | None:
+    """The int8 model made from the ONNX file at ``source``, or None when there is none."""
+    try:
+        entries = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return None
+    src = Path(source)
+    try:
+        stat = src.stat()
+    except OSError:
+        return None
+    for entry in entries.values():
+        if not isinstance(entry, dict) or entry.get("source") != src.name:
+            continue
+        model = manifest.parent / str(entry.get("model", ""))
+        if not model.is_file() or not model.with_suffix(".bin").is_file():
+            return None
+        if _sha256(str(src), stat.st_size, stat.st_mtime) != entry.get("sha256"):
+            log.warning("%s is not the model the int8 build was made from: using it as is", src)
+            return None
+        return str(model)
+    return None
+
+
+__all__ = ["MANIFEST", "cpu_flags", "int8_model", "prefers_int8"]
