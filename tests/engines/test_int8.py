@@ -96,3 +96,23 @@ def test_int8_detector_finds_the_same_text_as_f32() -> None:
     got = int8(x)[0, 0] > 0.3
     assert f32.sum() > 1000  # the text is there at all
     assert (f32 & got).sum() / (f32 | got).sum() > 0.9
+
+
+@pytest.mark.skipif(not HAS_OPENVINO, reason="openvino is not installed")
+def test_int8_recogniser_decodes_drawn_lines_like_f32() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    from docsight.engines._rapid_pipeline import _norm_for_rec
+    from docsight.engines._runtime import open_session
+
+    source = _bundled("PP-OCRv6_rec_small.onnx")
+    f32 = open_session(source, 1, "openvino", "f32")
+    int8 = open_session(source, 1, "openvino", "int8")
+    assert int8.description == "openvino-int8"  # type: ignore[attr-defined]
+    for text in ("Invoice 4711 total 1,234.56", "TOTAL: RM 12.50", "Payment within 30 days"):
+        image = Image.new("RGB", (40 + 22 * len(text), 60), "white")
+        ImageDraw.Draw(image).text((20, 8), text, "black", ImageFont.load_default(size=36))
+        x, _ = _norm_for_rec(np.asarray(image)[:, :, ::-1].copy(), 640, 1.0)
+        a, b = f32(x[None]).argmax(-1), int8(x[None]).argmax(-1)
+        assert (a > 0).sum() > len(text) // 2  # characters were read at all
+        assert (a == b).mean() > 0.95
