@@ -24,7 +24,6 @@ ONNX file: the engine uses an int8 model only when RapidOCR's bundled model is t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import sys
@@ -67,10 +66,6 @@ class _Recorder:
         return getattr(self.session, name)
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "src"))
     names = sys.argv[1:] if argv is None else argv
@@ -82,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     import openvino as ov
 
     from docsight.engines import rapid
+    from docsight.engines._int8 import file_sha256
     from docsight.engines.base import PageImage
     from docsight.settings import Settings
 
@@ -117,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         q = nncf.quantize(model, nncf.Dataset(inputs), subset_size=len(inputs), **kw)
         target = OUT / f"{src.stem}_int8.xml"
         ov.save_model(q, str(target))
-        manifest[name] = {"source": src.name, "sha256": sha256(src), "model": target.name}
+        manifest[name] = {"source": src.name, "sha256": file_sha256(src), "model": target.name}
         print(f"{name}: {len(inputs)} calibration inputs -> {target}")
     (OUT / "int8.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return 0

@@ -2,7 +2,7 @@
 
 On a CPU without native bf16 (no AMX, no AVX-512 bf16) OpenVINO runs the ONNX models in f32,
 and there the default engine read the speed pages at 0.55x the Tesseract CLI's pages/s. The
-same models quantized to int8 (``scripts/quantize_models.py``, calibrated on drawn pages) run
+same models quantized to int8 (``scripts/quantize_models.py``, calibrated on real scans) run
 on the CPU's int8 dot-product instructions (VNNI): detection ~1.5x and recognition ~1.9x as
 fast in isolation, with SROIE/FUNSD F1 within 0.002 of f32 (``docs/benchmarks.md``). On CPUs
 that compute bf16 natively the bf16 path stays the default: it was measured faster there than
@@ -48,6 +48,12 @@ def prefers_int8(flags: frozenset[str]) -> bool:
     return bool(flags & INT8_FLAGS) and not flags & BF16_FLAGS
 
 
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, hashed once per process while its size and mtime stay the same."""
+    stat = path.stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime)
+
+
 @cache
 def _sha256(path: str, size: int, mtime: float) -> str:
     digest = hashlib.sha256()
@@ -64,21 +70,21 @@ def int8_model(source: str, manifest: Path = MANIFEST) -> str | None:
     except (OSError, ValueError):
         return None
     src = Path(source)
-    try:
-        stat = src.stat()
-    except OSError:
-        return None
     for entry in entries.values():
         if not isinstance(entry, dict) or entry.get("source") != src.name:
             continue
         model = manifest.parent / str(entry.get("model", ""))
         if not model.is_file() or not model.with_suffix(".bin").is_file():
             return None
-        if _sha256(str(src), stat.st_size, stat.st_mtime) != entry.get("sha256"):
+        try:
+            digest = file_sha256(src)
+        except OSError:
+            return None
+        if digest != entry.get("sha256"):
             log.warning("%s is not the model the int8 build was made from: using it as is", src)
             return None
         return str(model)
     return None
 
 
-__all__ = ["MANIFEST", "cpu_flags", "int8_model", "prefers_int8"]
+__all__ = ["MANIFEST", "cpu_flags", "file_sha256", "int8_model", "prefers_int8"]
