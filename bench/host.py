@@ -1,11 +1,12 @@
 """What CPU a benchmark ran on, in the header line of every figure it prints.
 
 The default engine's speed against the Tesseract CLI depends on the host more than on the
-code: OpenVINO runs its convolutions in bf16, on AMX tiles where a CPU has them, and the same
-19 pages read at 0.99-1.15x the CLI on earlier hosts (one of them had AMX; the others' CPUs
-were not recorded) and at 0.74-0.76x on an AMD EPYC with AVX-512 bf16 but no AMX
-(2026-12-06). Accuracy moves too (bf16 kernels differ between CPUs). A ratio means little
-without the CPU beside it, so the scripts print this line with their figures.
+code: the same 19 pages read at 0.99-1.15x the CLI on earlier hosts in bf16 (one of them had
+AMX; the others' CPUs were not recorded), at 0.74-0.76x in bf16 on an AMD EPYC with AVX-512 bf16
+but no AMX (2026-12-06), and at 0.55x in f32 on an Intel Xeon with VNNI only (2026-12-07),
+before the int8 models. Accuracy moves too (bf16 kernels differ between CPUs). A ratio means
+little without the CPU and the precision beside it, so the scripts print this line with their
+figures.
 """
 
 from __future__ import annotations
@@ -41,14 +42,31 @@ def openvino_precision() -> str | None:
         return None
 
 
-def describe(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    """One line: model, the flags that matter, and OpenVINO's precision."""
+def engine_models(flags: frozenset[str] | None = None) -> str | None:
+    """Which models the default engine's detector and recogniser run here (settings included)."""
     try:
-        model, flags = parse_cpuinfo(cpuinfo.read_text(errors="replace"))
+        from docsight.engines._int8 import cpu_flags, prefers_int8
+        from docsight.settings import Settings
+    except ImportError:
+        return None
+    precision = Settings().engine.precision
+    if precision == "auto" and prefers_int8(cpu_flags() if flags is None else flags):
+        precision = "int8"
+    return None if precision == "auto" else precision
+
+
+def describe(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """One line: model, the flags that matter, OpenVINO's precision and the engine's models."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
     except OSError:
-        model, flags = "unknown CPU", []
+        text = ""
+    model, flags = parse_cpuinfo(text)
     parts = [model, "flags " + (" ".join(flags) if flags else "none of " + "/".join(FLAGS))]
     precision = openvino_precision()
     if precision:
         parts.append(f"OpenVINO CPU precision {precision}")
+    models = engine_models(frozenset(flags))
+    if models:
+        parts.append(f"default engine's detection and recognition models {models}")
     return "; ".join(parts)

@@ -84,8 +84,9 @@ class EngineSettings(BaseModel):
     )
     precision: OnnxPrecision = Field(
         "auto",
-        description="OpenVINO precision: auto (bf16 where the CPU computes it natively, else the "
-        "int8 models where it has int8 dot products (VNNI), else f32), f32, bf16 or int8.",
+        description="OpenVINO precision: auto (the int8 models on CPUs with int8 dot products "
+        "(VNNI) and no AMX, else bf16 where the CPU computes it natively, else f32), f32, bf16 "
+        "or int8.",
     )
     lexicon: LexiconLanguage | None = Field(
         "en",

@@ -46,3 +46,15 @@ def test_describe_reads_the_file(tmp_path: Path) -> None:
 
 def test_describe_without_cpuinfo(tmp_path: Path) -> None:
     assert describe(tmp_path / "missing").startswith("unknown CPU; flags none of amx_bf16/")
+
+
+def test_describe_names_the_int8_models_where_auto_takes_them(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text(EPYC)  # VNNI, no AMX
+    assert describe(info).endswith("default engine's detection and recognition models int8")
+
+
+def test_describe_leaves_models_out_where_auto_keeps_the_onnx_files(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name : X\nflags : avx2 amx_bf16 amx_tile amx_int8 avx512_vnni\n")
+    assert "models" not in describe(info)
