@@ -114,3 +114,15 @@ def test_int8_recogniser_decodes_drawn_lines_like_f32() -> None:
         a, b = f32(x[None]).argmax(-1), int8(x[None]).argmax(-1)
         assert (a > 0).sum() > len(text) // 2  # characters were read at all
         assert (a == b).mean() > 0.95
+
+
+@pytest.mark.skipif(not HAS_OPENVINO, reason="openvino is not installed")
+def test_int8_models_keep_their_unquantized_layers_in_f32() -> None:
+    """The same numbers on every CPU: bf16 there moved a detector box across a column gap."""
+    from docsight.engines._runtime import OpenVinoSession
+
+    quantized = int8_model(_bundled("PP-OCRv6_det_small.onnx"))
+    assert quantized is not None
+    session = OpenVinoSession(quantized, 1, "int8", max_shapes=2)
+    hint = session._compiled.get_property("INFERENCE_PRECISION_HINT")
+    assert hint.get_type_name() == "f32"
