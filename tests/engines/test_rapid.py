@@ -28,6 +28,7 @@ from docsight.engines._rapid_pipeline import (
     det_input,
     detect,
     pad_to_grid,
+    reference_height,
 )
 from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
 from docsight.engines.base import Engine, PageImage
@@ -364,7 +365,8 @@ def test_detection_looks_again_at_half_scale_before_calling_a_page_blank(
     model = _Blinking({640})  # only the half-scale probe sees the line
     det = copy.copy(engine._det)
     det.session = model
-    quads, info = detect(det, img, Tuning())
+    tuning = Tuning(det_probe_side=1280)
+    quads, info = detect(det, img, tuning)
     assert model.widths[:2] == [1280, 640]  # the probe, then half of it
     assert len(model.widths) == 3  # and the final pass, which saw nothing: the probe's boxes
     assert info["det_probe_scale"] == 0.5
@@ -377,8 +379,45 @@ def test_detection_looks_again_at_half_scale_before_calling_a_page_blank(
 
     model = _Blinking(set())  # a blank page: two looks, no boxes
     det.session = model
-    quads, _ = detect(det, img, Tuning())
+    quads, _ = detect(det, img, tuning)
     assert len(quads) == 0 and model.widths == [1280, 640]
+
+
+def test_reference_height_undoes_the_detector_margin_of_a_smaller_probe() -> None:
+    """A 20 px line: 16 px tall at half scale (10 + a 6 px margin), 26 px at full scale."""
+    assert reference_height(16.0, 0.5, 1.0, 6.0) == pytest.approx(26.0)
+    assert reference_height(26.0, 1.0, 1.0, 6.0) == pytest.approx(26.0)  # the reference itself
+    # Without the mapping the small probe would report 32 px: the page's text 23% too tall.
+    assert 16.0 / 0.5 / reference_height(16.0, 0.5, 1.0, 6.0) > 1.2
+
+
+class _Thin:
+    """A detection model that sees one line, 3 output rows tall, in every input."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        h, w = x.shape[2], x.shape[3]
+        self.widths.append(w)
+        out = np.zeros((1, 1, h, w), dtype=np.float32)
+        out[0, 0, h // 2 : h // 2 + 3, w // 8 : w // 2] = 1.0
+        return out
+
+    def release(self) -> None:
+        pass
+
+
+def test_detection_looks_closer_when_the_probe_lines_are_too_small_to_measure(
+    engine: RapidOcrEngine,
+) -> None:
+    img = np.full((2000, 3200, 3), 255, dtype=np.uint8)
+    model = _Thin()
+    det = copy.copy(engine._det)
+    det.session = model
+    _, info = detect(det, img, Tuning())
+    assert model.widths[:2] == [896, 1664]  # 800 and 1600 px, padded to the 128 px grid
+    assert info["det_probe_scale"] == 0.5
 
 
 def test_pad_to_grid_extends_with_the_edge_colour_only() -> None:

@@ -44,10 +44,26 @@ class Tuning:
       stay near 1:1 (enlarging them to 24 px cost time and 0.005 F1).
     - ``det_box_thresh`` 0.4 (RapidOCR: 0.5) keeps faint receipt lines: +0.005 F1 on SROIE.
     - ``det_unclip_ratio``: 1.3 and 2.0 both did worse than 1.6.
-    - ``det_probe_side``: 960 instead of 1280 ran 79 pages 12% faster but moved F1 by -0.006
-      (scribeocr), -0.003 (SROIE), +0.005 (FUNSD). Running the final pass only on the probe's
-      text area plus 3 (6) text heights saved 6% (0%) with scribeocr -0.006 (+0.005): neither
-      kept.
+    - ``det_probe_side``: the probe only measures the text height, yet at 1280 px it cost
+      twice the final pass on every speed page (64% of detection). The box of a line of
+      height ``t`` page px, detected at scale ``s``, is ``t * s + det_margin_px`` probe px
+      tall (the detector's unclip margin and dilation add a near-constant few pixels: fitted
+      on 90 pages of SROIE, FUNSD, scribeocr and tesseract_test, the margin came out 5.0,
+      6.0 and 6.1 px from probes of 960, 800 and 640 px against 1280). So a probe at 800
+      px measures taller lines than one at 1280, and the target text height was tuned on
+      what the 1280 probe (``det_reference_side``) measures: the probe's median is mapped to
+      that, within -6/+8% of the 1280 probe's own on 80% of those pages (unmapped +2/+23%).
+      That bias is why a plain 960 probe once moved F1 by -0.006 (scribeocr), -0.003
+      (SROIE), +0.005 (FUNSD). A probe that measures under ``det_probe_min_px`` looks again
+      at twice the scale. Running the final pass only on the probe's text area plus 3 (6)
+      text heights saved 6% (0%) with scribeocr -0.006 (+0.005): not kept.
+    - ``det_reuse_within``: how far off the target scale the probe's boxes may be kept
+      instead of a final pass. With the 1280 probe, 30% ran 40 SROIE + 40 FUNSD pages in
+      0.97 instead of 1.17 s/page but cost SROIE 0.004 F1 (0.880 -> 0.876), and 15% was
+      kept. The 800 probe lies closer to the target, so 15% reused it on many more pages:
+      scribeocr filing 0.984 -> 0.981 (below Tesseract's 0.984), SROIE 0.898 -> 0.896. 4%
+      keeps SROIE at 0.898 and filing at 0.984 (FUNSD 0.813 -> 0.810, table 0.976 -> 0.972);
+      speed 0.89x -> 0.94x the CLI on the AMD EPYC host (``docs/benchmarks.md``).
     - ``rec_width_step``: batch widths are rounded up to it (``bucket_width``). OpenVINO
       adapts its kernels to each new input shape the first time it sees it; on 19 pages, steps
       of 64 columns gave 37 shapes instead of 90 and took recognition from 20.0 to 15.0 s
@@ -81,7 +97,11 @@ class Tuning:
       left the first 30 SROIE receipts at 0.881; 1.5 x pitch gave 0.880, both lowered 0.871.
     """
 
-    det_probe_side: int = 1280
+    det_probe_side: int = 800
+    det_reference_side: int = 1280
+    det_margin_px: float = 6.0
+    det_probe_min_px: float = 10.0
+    det_reuse_within: float = 0.04
     det_target_text_px: float = 16.0
     det_min_scale: float = 0.25
     det_max_scale: float = 3.0
@@ -161,18 +181,25 @@ def detect(det: Any, img: ImageArray, tuning: Tuning) -> tuple[FloatArray, dict[
         # it read). One more look at half the scale costs a blank page a quarter probe.
         probe /= 2
         quads, fx, fy = _run_det(det, img, probe, tuning.det_grid)
+    if len(quads) and probe < 1.0:
+        measured = float(np.median(_quad_heights(quads)))
+        if measured < tuning.det_probe_min_px:  # too small to measure: a closer look
+            probe = min(probe * 2, 1.0)
+            quads, fx, fy = _run_det(det, img, probe, tuning.det_grid)
     info = {"det_probe_scale": probe}
     if len(quads):
-        heights = _quad_heights(quads) / fy
-        text_px = float(np.median(heights))
+        measured = float(np.median(_quad_heights(quads)))
+        text_px = reference_height(
+            measured, fy, min(tuning.det_reference_side / max(h, w), 1.0), tuning.det_margin_px
+        )
         scale = tuning.det_target_text_px / max(text_px, 1.0)
         scale = min(max(scale, tuning.det_min_scale), tuning.det_max_scale)
         scale = min(scale, tuning.det_max_side / max(h, w))
         info["text_height_px"] = text_px
         info["det_scale"] = scale
-        # Reusing the probe up to 30% off the target scale ran 40 SROIE + 40 FUNSD pages in
-        # 0.97 instead of 1.17 s/page but cost SROIE 0.004 F1 (0.880 -> 0.876): kept at 15%.
-        if abs(scale - probe) / probe > 0.15:
+        # ``det_reuse_within``: the probe's boxes stand in for the final pass when the probe
+        # ran that close to the target scale.
+        if abs(scale - probe) / probe > tuning.det_reuse_within:
             # The probe's buffers would otherwise stay beside the final pass's (OpenVINO keeps
             # them per shape until released).
             det.session.release()
@@ -184,6 +211,16 @@ def detect(det: Any, img: ImageArray, tuning: Tuning) -> tuple[FloatArray, dict[
         quads[:, :, 0] /= fx
         quads[:, :, 1] /= fy
     return quads, info
+
+
+def reference_height(measured: float, scale: float, reference: float, margin: float) -> float:
+    """The line height (page px) a probe at scale ``reference`` would have measured.
+
+    ``measured`` probe px at ``scale`` are ``t * scale + margin`` for a line ``t`` page px
+    tall (``Tuning.det_probe_side``); the reference probe sees ``t * reference + margin``.
+    """
+    t = max(measured - margin, 1.0) / scale
+    return t + margin / reference
 
 
 def pad_to_grid(img: ImageArray, grid: int) -> ImageArray:
