@@ -45,13 +45,11 @@ def openvino_precision() -> str | None:
 def engine_models(flags: frozenset[str] | None = None) -> str | None:
     """Which models the default engine's detector and recogniser run here (settings included)."""
     try:
-        from docsight.engines._int8 import cpu_flags, prefers_int8
+        from docsight.engines._int8 import resolve_precision
         from docsight.settings import Settings
     except ImportError:
         return None
-    precision = Settings().engine.precision
-    if precision == "auto" and prefers_int8(cpu_flags() if flags is None else flags):
-        precision = "int8"
+    precision = resolve_precision(Settings().engine.precision, flags)
     return None if precision == "auto" else precision
 
 

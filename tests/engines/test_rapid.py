@@ -339,18 +339,22 @@ def test_striped_detection_matches_the_whole_page(engine: RapidOcrEngine) -> Non
 
 
 class _Blinking:
-    """A detection model that sees one text line only in inputs of the given widths."""
+    """A detection model that sees one text line, ``rows`` tall, in inputs of the given widths.
 
-    def __init__(self, widths: set[int]) -> None:
+    ``widths=None``: in every input.
+    """
+
+    def __init__(self, widths: set[int] | None, rows: int = 12) -> None:
         self.seeing = widths
+        self.rows = rows
         self.widths: list[int] = []
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         h, w = x.shape[2], x.shape[3]
         self.widths.append(w)
         out = np.zeros((1, 1, h, w), dtype=np.float32)
-        if w in self.seeing:
-            out[0, 0, h // 4 : h // 4 + 12, w // 8 : w // 2] = 1.0
+        if self.seeing is None or w in self.seeing:
+            out[0, 0, h // 4 : h // 4 + self.rows, w // 8 : w // 2] = 1.0
         return out
 
     def release(self) -> None:
@@ -391,28 +395,11 @@ def test_reference_height_undoes_the_detector_margin_of_a_smaller_probe() -> Non
     assert 16.0 / 0.5 / reference_height(16.0, 0.5, 1.0, 6.0) > 1.2
 
 
-class _Thin:
-    """A detection model that sees one line, 3 output rows tall, in every input."""
-
-    def __init__(self) -> None:
-        self.widths: list[int] = []
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        h, w = x.shape[2], x.shape[3]
-        self.widths.append(w)
-        out = np.zeros((1, 1, h, w), dtype=np.float32)
-        out[0, 0, h // 2 : h // 2 + 3, w // 8 : w // 2] = 1.0
-        return out
-
-    def release(self) -> None:
-        pass
-
-
 def test_detection_looks_closer_when_the_probe_lines_are_too_small_to_measure(
     engine: RapidOcrEngine,
 ) -> None:
     img = np.full((2000, 3200, 3), 255, dtype=np.uint8)
-    model = _Thin()
+    model = _Blinking(None, rows=3)  # a line 3 output rows tall in every input
     det = copy.copy(engine._det)
     det.session = model
     _, info = detect(det, img, Tuning())

@@ -23,6 +23,8 @@ import logging
 from functools import cache
 from pathlib import Path
 
+from docsight.settings import OnnxPrecision
+
 log = logging.getLogger(__name__)
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -49,6 +51,15 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
 def prefers_int8(flags: frozenset[str]) -> bool:
     """Whether ``auto`` precision should take the int8 models on a CPU with ``flags``."""
     return bool(flags & INT8_FLAGS) and not flags & AMX_FLAGS
+
+
+def resolve_precision(
+    precision: OnnxPrecision, flags: frozenset[str] | None = None
+) -> OnnxPrecision:
+    """``auto`` as ``int8`` where ``prefers_int8`` (this CPU's flags by default), else as given."""
+    if precision == "auto" and prefers_int8(cpu_flags() if flags is None else flags):
+        return "int8"
+    return precision
 
 
 def file_sha256(path: Path) -> str:
@@ -90,4 +101,11 @@ def int8_model(source: str, manifest: Path = MANIFEST) -> str | None:
     return None
 
 
-__all__ = ["MANIFEST", "cpu_flags", "file_sha256", "int8_model", "prefers_int8"]
+__all__ = [
+    "MANIFEST",
+    "cpu_flags",
+    "file_sha256",
+    "int8_model",
+    "prefers_int8",
+    "resolve_precision",
+]

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from docsight.engines._int8 import cpu_flags, int8_model, prefers_int8
+from docsight.engines._int8 import int8_model, resolve_precision
 from docsight.engines._memory import map_large_blocks
 from docsight.settings import OnnxPrecision as Precision
 from docsight.settings import OnnxRuntimeName as Runtime
@@ -264,8 +264,7 @@ def open_session(
     """
     onnx = path  # ONNX Runtime's fallback reads the ONNX file whatever OpenVINO was given
     if resolve_runtime(runtime) == "openvino":
-        if precision == "auto" and prefers_int8(cpu_flags()):
-            precision = "int8"
+        precision = resolve_precision(precision)
         if precision == "int8":
             quantized = int8_model(path)
             if quantized is None:
