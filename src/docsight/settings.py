@@ -58,6 +58,7 @@ class TextLayerSettings(BaseModel):
 OnnxRuntimeName = Literal["auto", "openvino", "onnxruntime"]
 OnnxPrecision = Literal["auto", "f32", "bf16", "int8"]
 # The word lists inside the pyspellchecker wheel.
+RecCharset = Literal["latin", "all"]
 LexiconLanguage = Literal["en", "de", "fr", "es", "it", "pt", "nl", "ru", "ar", "eu", "lv", "fa"]
 
 
@@ -87,6 +88,12 @@ class EngineSettings(BaseModel):
         description="OpenVINO precision: auto (the int8 models on CPUs with int8 dot products "
         "(VNNI) and no AMX, else bf16 where the CPU computes it natively, else f32), f32, bf16 "
         "or int8.",
+    )
+    charset: RecCharset = Field(
+        "latin",
+        description="Characters the CPU engine's recogniser may read: latin (Latin and Greek "
+        "letters, digits, punctuation and symbols: 1,750 of its 18,709) or all (also CJK, "
+        "kana, Hangul and fullwidth forms, for East Asian pages; recognition ~20% slower).",
     )
     lexicon: LexiconLanguage | None = Field(
         "en",

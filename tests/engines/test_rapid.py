@@ -646,3 +646,15 @@ def test_blank_runs_match_one_interval_at_a_time() -> None:
         stops = starts + rng.uniform(-3, 30, 12)
         expected = [_blank_run_reference(ink, a, b) for a, b in zip(starts, stops, strict=True)]
         assert blank_runs(ink, starts, stops).tolist() == expected
+
+
+@pytest.mark.slow
+def test_latin_charset_reads_the_page_like_the_full_one(engine: RapidOcrEngine) -> None:
+    settings = Settings(engine=EngineSettings(threads=2, use_layout=False, charset="all"))
+    full = RapidOcrEngine(settings)
+    assert len(full._charset) == 18710
+    assert len(engine._charset) < 2000  # the default, latin
+    page = _page()
+    assert [ln.text for ln in full.recognize(page).lines] == [
+        ln.text for ln in engine.recognize(page).lines
+    ]

@@ -176,3 +176,108 @@ def test_openvino_map_raises_what_reduce_or_the_inputs_raise() -> None:
         ov.map(bad_inputs(), _argmax)
     # The session is still usable afterwards.
     assert len(ov.map(iter(_mixed_inputs()[:2]), _argmax)) == 2
+
+
+# --- cutting the recogniser's classifier to a charset ------------------------------------------
+
+# Blank, ASCII letters and digits, a space-like tail class: a charset's worth of classes.
+KEEP = np.array([0, *range(10, 96), 18709], dtype=np.intp)
+HEAD_TEXTS = ("Invoice 4711 total 1,234.56", "TAX (RM): 0.00")
+
+
+def _kept(full: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """What a softmax over only the kept classes' scores gives, from the full softmax."""
+    sub = full[..., keep]
+    return sub / sub.sum(axis=-1, keepdims=True)
+
+
+def test_onnxruntime_cut_to_classes_is_the_softmax_over_them(ort_session: OrtSession) -> None:
+    cut = OrtSession(_rec_model(), threads=1, classes=KEEP)
+    for text in HEAD_TEXTS:
+        x = _line(text, 640)
+        got = cut(x)
+        assert got.shape == (*ort_session(x).shape[:-1], len(KEEP))
+        assert np.allclose(got, _kept(ort_session(x), KEEP), atol=1e-5)
+
+
+@needs_openvino
+def test_openvino_cut_classifier_matches_the_full_model_renormalized(
+    ort_session: OrtSession,
+) -> None:
+    cut = OpenVinoSession(_rec_model(), 1, "f32", max_shapes=8, classes=KEEP)
+    for text in HEAD_TEXTS:
+        x = _line(text, 640)
+        got, expected = cut(x), _kept(ort_session(x), KEEP)
+        assert got.shape == expected.shape
+        assert np.abs(got - expected).max() < 1e-3
+        assert (got.argmax(-1) == expected.argmax(-1)).all()
+
+
+def _int8_rec_model() -> str:
+    from docsight.engines._int8 import int8_model
+
+    model = int8_model(_rec_model())
+    if model is None:
+        pytest.skip("no int8 build for this rapidocr wheel's recogniser")
+    return model
+
+
+@needs_openvino
+def test_openvino_cut_keeps_the_int8_weights_int8_and_reads_the_same() -> None:
+    import openvino as ov
+
+    from docsight.engines._runtime import restrict_classes
+
+    path = _int8_rec_model()
+    model = ov.Core().read_model(path)
+    restrict_classes(model, KEEP)
+    int8_heads = [
+        op
+        for op in model.get_ordered_ops()
+        if op.get_type_name() == "Constant"
+        and op.get_element_type() == ov.Type.i8
+        and list(op.get_output_shape(0))[-1] == len(KEEP)
+    ]
+    assert int8_heads, "the cut head's weights should still be int8 constants"
+
+    full = OpenVinoSession(path, 1, "int8", max_shapes=8)
+    cut = OpenVinoSession(path, 1, "int8", max_shapes=8, classes=KEEP)
+    for text in HEAD_TEXTS:
+        x = _line(text, 640)
+        got, expected = cut(x), _kept(full(x), KEEP)
+        assert np.abs(got - expected).max() < 1e-3
+        assert (got.argmax(-1) == expected.argmax(-1)).all()
+
+
+@needs_openvino
+def test_restrict_classes_takes_a_bias_on_either_side_and_refuses_other_heads() -> None:
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    from docsight.engines._runtime import restrict_classes
+
+    rng = np.random.default_rng(7)
+    weights = rng.normal(size=(4, 6)).astype(np.float32)
+    bias = rng.normal(size=6).astype(np.float32)
+    x = rng.normal(size=(3, 4)).astype(np.float32)
+    keep = np.array([0, 2, 5], dtype=np.intp)
+
+    def head(bias_first: bool) -> ov.Model:
+        param = ops.parameter([3, 4], np.float32)
+        scores = ops.matmul(param, ops.constant(weights), False, False)
+        summed = ops.add(ops.constant(bias), scores) if bias_first else ops.add(scores, bias)
+        return ov.Model([ops.softmax(summed, -1)], [param])
+
+    logits = (x @ weights + bias)[:, keep]
+    expected = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    for bias_first in (False, True):
+        model = head(bias_first)
+        restrict_classes(model, keep)
+        compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        got = compiled({0: x})[0]
+        assert np.allclose(got, expected, atol=1e-5)
+
+    param = ops.parameter([3, 4], np.float32)
+    no_softmax = ov.Model([ops.relu(param)], [param])
+    with pytest.raises(ValueError, match="softmax"):
+        restrict_classes(no_softmax, keep)

@@ -33,8 +33,8 @@ from functools import cache
 from importlib import resources
 from itertools import product
 
+from docsight.engines._charset import foreign as _foreign
 from docsight.engines._rapid_pipeline import Char
-from docsight.engines.checkboxes import BOX_GLYPHS
 
 # Letters the recogniser takes for one another at scan resolution (thin strokes, bowls, arches,
 # capitals with bars), from the words it misread on SROIE and FUNSD: a doubtful letter is only
@@ -46,11 +46,6 @@ _DIGIT_LOOK_ALIKES = {"0": "o", "1": "li", "5": "s", "8": "sb", "6": "b", "2": "
 _FOREIGN_SHARE = 0.3
 # The weight of a look-alike the recogniser did not rank among its runners-up.
 _UNRANKED = 1e-4
-
-
-def _foreign(ch: str) -> bool:
-    """Whether ``ch`` is out of place in Latin-script text: CJK, kana, Hangul, fullwidth."""
-    return ord(ch) >= 0x2E80 and ch not in BOX_GLYPHS  # boxes are the checkbox finder's
 
 
 def letter_span(chars: list[Char]) -> tuple[int, int]:

@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from docsight.engines._charset import recognizer_classes
 from docsight.engines._lexicon import Lexicon
 from docsight.engines._memory import release_freed_memory
 from docsight.engines._numbers import faint_decimal, mend_number
@@ -162,6 +163,8 @@ class RapidOcrEngine:
                 open_session(self.source_models["det"], threads, engine.runtime, engine.precision),
                 self._tuning.det_strip_pixels,
             )
+            charset: list[str] = list(rec.postprocess_op.character)
+            keep = recognizer_classes(charset, engine.charset)
             # Recognition batches are small: one stream per thread keeps the cores busier
             # than two threads inside each call (``OpenVinoSession``).
             self._rec_session: Session = open_session(
@@ -170,12 +173,13 @@ class RapidOcrEngine:
                 engine.runtime,
                 engine.precision,
                 streams=threads,
+                classes=keep,
             )
         except EngineUnavailableError:
             raise
         except Exception as exc:  # a broken wheel or a model that tries to download
             raise EngineUnavailableError(f"RapidOCR could not load its models: {exc}") from exc
-        self._charset: list[str] = list(rec.postprocess_op.character)
+        self._charset = charset if keep is None else [charset[i] for i in keep]
         rec_cfg = ocr.cfg.Rec
         version = getattr(rec_cfg.ocr_version, "value", rec_cfg.ocr_version)
         size = getattr(rec_cfg.model_type, "value", rec_cfg.model_type)
