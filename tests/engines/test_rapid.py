@@ -654,6 +654,8 @@ def test_latin_charset_reads_the_page_like_the_full_one(engine: RapidOcrEngine) 
     full = RapidOcrEngine(settings)
     assert len(full._charset) == 18710
     assert len(engine._charset) < 2000  # the default, latin
+    assert engine.model is not None and "-latin/" in engine.model
+    assert full.model is not None and "-latin" not in full.model
     page = _page()
     assert [ln.text for ln in full.recognize(page).lines] == [
         ln.text for ln in engine.recognize(page).lines

@@ -184,8 +184,10 @@ class RapidOcrEngine:
         version = getattr(rec_cfg.ocr_version, "value", rec_cfg.ocr_version)
         size = getattr(rec_cfg.model_type, "value", rec_cfg.model_type)
         self.runtime = self._rec_session.description
-        # The runtime and its precision move probabilities a little, so results record them.
-        self._model = f"{version}-{size}/{self.runtime}"
+        # The runtime and its precision move probabilities a little, and a cut charset changes
+        # what can be read, so results record them (``PP-OCRv6-small-latin/openvino-int8``).
+        cut = "" if keep is None else f"-{engine.charset}"
+        self._model = f"{version}-{size}{cut}/{self.runtime}"
         self._lexicon = (
             Lexicon(
                 engine.lexicon,
