@@ -57,8 +57,9 @@ class TextLayerSettings(BaseModel):
 
 OnnxRuntimeName = Literal["auto", "openvino", "onnxruntime"]
 OnnxPrecision = Literal["auto", "f32", "bf16", "int8"]
-# The word lists inside the pyspellchecker wheel.
+# The recogniser's classes the CPU engine keeps (``engines._charset``).
 RecCharset = Literal["latin", "all"]
+# The word lists inside the pyspellchecker wheel.
 LexiconLanguage = Literal["en", "de", "fr", "es", "it", "pt", "nl", "ru", "ar", "eu", "lv", "fa"]
 
 

@@ -223,10 +223,10 @@ class Lexicon:
         With ``engine.charset=all`` the recogniser knows 18,709 characters of many scripts (the
         ``latin`` default drops the East Asian ones, and this has nothing to do); at scan
         resolution it reads a faint ``<`` in an English form as ``く`` and a colon as the
-        fullwidth ``：``. In a line
-        otherwise in Latin script, a CJK, kana or fullwidth character read below
-        ``max_prob`` takes its best ASCII runner-up, or goes if that is the blank. Lines
-        mostly in another script, and characters read with confidence, stay as read.
+        fullwidth ``：``. In a line otherwise in Latin script, a CJK, kana or fullwidth
+        character read below ``max_prob`` takes its best ASCII runner-up, or goes if that is
+        the blank. Lines mostly in another script, and characters read with confidence, stay
+        as read.
         Accented letters are left to ``mend`` (``totäl`` -> ``total``, a word): turning every
         doubtful one into ASCII under the English list also took ``rápida`` out of the
         Spanish line of a multilingual page.
