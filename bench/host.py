@@ -4,9 +4,10 @@ The default engine's speed against the Tesseract CLI depends on the host more th
 code: the same 19 pages read at 0.99-1.15x the CLI on earlier hosts in bf16 (one of them had
 AMX; the others' CPUs were not recorded), at 0.74-0.76x in bf16 on an AMD EPYC with AVX-512 bf16
 but no AMX (2026-12-06), and at 0.55x in f32 on an Intel Xeon with VNNI only (2026-12-07),
-before the int8 models. Accuracy moves too (bf16 kernels differ between CPUs). A ratio means
-little without the CPU and the precision beside it, so the scripts print this line with their
-figures.
+before the int8 models; with today's code, 1.09x on the AVX-512 EPYC and 0.62-0.64x on an
+AMD EPYC with AVX2 only (2026-12-07, ``bench/speed_profile.py`` shows why). Accuracy moves too
+(bf16 kernels differ between CPUs). A ratio means little without the CPU and the precision
+beside it, so the scripts print this line with their figures.
 """
 
 from __future__ import annotations

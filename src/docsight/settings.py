@@ -86,9 +86,9 @@ class EngineSettings(BaseModel):
     )
     precision: OnnxPrecision = Field(
         "auto",
-        description="OpenVINO precision: auto (the int8 models on CPUs with int8 dot products "
-        "(VNNI) and no AMX, else bf16 where the CPU computes it natively, else f32), f32, bf16 "
-        "or int8.",
+        description="OpenVINO precision: auto (the int8 models on x86 CPUs with AVX2 or int8 "
+        "dot products and no AMX, else bf16 where the CPU computes it natively, else f32), f32, "
+        "bf16 or int8.",
     )
     charset: RecCharset = Field(
         "latin",

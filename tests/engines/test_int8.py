@@ -28,11 +28,12 @@ def _bundled(name: str) -> str:
         ({"avx2", "avx_vnni"}, True),  # Alder Lake and later client cores
         ({"avx512_vnni", "avx512_bf16"}, True),  # AMD Zen 4: int8 measured faster than bf16
         ({"avx512_vnni", "amx_bf16", "amx_int8", "amx_tile"}, False),  # Sapphire Rapids: AMX
-        ({"avx2", "fma"}, False),  # no int8 dot product: int8 kernels are not faster
+        ({"avx2", "fma"}, True),  # no int8 dot product: 3% faster than f32, and reads better
+        ({"asimd", "fp"}, False),  # ARM: nothing measured, OpenVINO's own default
         (set(), False),
     ],
 )
-def test_auto_takes_int8_with_vnni_and_without_amx(flags: set[str], expected: bool) -> None:
+def test_auto_takes_int8_with_avx2_or_vnni_and_without_amx(flags: set[str], expected: bool) -> None:
     assert prefers_int8(frozenset(flags)) is expected
 
 

@@ -8,10 +8,10 @@ recognition 1.7-2.0x faster in bf16 on a CPU with AMX/AVX-512 BF16 (at f32 recog
 ONNX Runtime's speed). ONNX Runtime stays as the fallback for platforms without OpenVINO
 wheels, and as a setting for anyone who wants the reference runtime.
 
-Precision: ``auto`` takes, on CPUs with int8 dot products (VNNI) and no AMX, the int8 models
-that ship with docsight for the detector and recogniser (``_int8``), and OpenVINO's own default
-elsewhere (bf16 on CPUs that compute it natively, f32 otherwise). ``f32`` pins full precision,
-``int8`` asks for the int8 models (OpenVINO's default for a model that has none). An int8
+Precision: ``auto`` takes, on x86 CPUs with AVX2 or int8 dot products (VNNI) and no AMX, the
+int8 models that ship with docsight for the detector and recogniser (``_int8``), and OpenVINO's
+own default elsewhere (bf16 on CPUs that compute it natively, f32 otherwise). ``f32`` pins full
+precision, ``int8`` asks for the int8 models (OpenVINO's default for a model that has none). An int8
 model runs its unquantized layers in f32 on every CPU: with OpenVINO's bf16 default for them
 on an AVX-512 bf16 host the detector joined lines across a column gap on a UNLV page (CER 0.039
 -> 0.088), and f32 there was faster as well. ONNX Runtime always runs the ONNX files in f32.
