@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import math
 import os
 import sys
 import time
@@ -42,38 +43,32 @@ if str(ROOT / "src") not in sys.path:
 BATCH = (8, 3, 48, 640)  # eight full-width receipt lines: the recogniser's common case
 
 
+def _dims(port: Any) -> list[int]:
+    return [int(d) for d in port.get_partial_shape().to_shape()]
+
+
 def model_flops(model: Any) -> dict[str, float]:
     """Floating-point operations (2 per multiply-add) of one call, by layer type.
 
     Counts convolutions (1x1 apart, they dominate PP-OCR's recogniser), grouped (depthwise)
-    convolutions and matrix products, on a model whose shapes are static; the element-wise
-    layers are left out, which is why the rate is called a lower bound of the kernels' own.
+    convolutions and matrix products, on a model whose shapes are static. The element-wise
+    layers are left out, so the rate computed from this count is a lower bound of the kernels'.
     """
     flops: collections.Counter[str] = collections.Counter()
     for op in model.get_ordered_ops():
         kind = op.get_type_name()
         if kind in ("Convolution", "GroupConvolution"):
-            weights = [int(d) for d in op.input(1).get_partial_shape().to_shape()]
-            out = [int(d) for d in op.output(0).get_partial_shape().to_shape()]
+            weights, size = _dims(op.input(1)), math.prod(_dims(op.output(0)))
             window = weights[-1] * weights[-2]
-            size = 1
-            for d in out:
-                size *= d
             if kind == "Convolution":
                 name = "Convolution 1x1" if window == 1 else "Convolution"
                 flops[name] += 2 * size * weights[1] * window
             else:  # weights: groups x out/group x in/group x kh x kw
                 flops[kind] += 2 * size * weights[2] * window
         elif kind == "MatMul":
-            a = [int(d) for d in op.input(0).get_partial_shape().to_shape()]
-            b = [int(d) for d in op.input(1).get_partial_shape().to_shape()]
-            transpose_b = bool(op.get_attributes().get("transpose_b", False))
+            a = _dims(op.input(0))
             inner = a[-2] if op.get_attributes().get("transpose_a", False) else a[-1]
-            size = 1
-            for d in op.output(0).get_partial_shape().to_shape():
-                size *= int(d)
-            assert inner == (b[-1] if transpose_b else b[-2])
-            flops[kind] += 2 * size * inner
+            flops[kind] += 2 * math.prod(_dims(op.output(0))) * inner
     return dict(flops)
 
 

@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 MODELS = Path(__file__).resolve().parent / "models"
 MANIFEST = MODELS / "int8.json"
-# Instruction sets with int8 dot products, where OpenVINO's int8 kernels win most (1.5-1.9x).
-# Without them, on AVX2 alone (2026-12-07), the int8 detector ran 0.159 s against f32's 0.154 and
+# Instruction sets on which the int8 models beat f32: those with int8 dot products win most
+# (1.5-1.9x); on AVX2 alone (2026-12-07) the int8 detector ran 0.159 s against f32's 0.154 and
 # the recogniser 0.408 against 0.435: the engine 3% faster, and its text no worse (above).
 INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "avx2"})
 # Matrix units whose bf16 path the engine was tuned on (0.99-1.07x the CLI): bf16 stays there.
