@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -104,3 +105,27 @@ def test_detects_table_and_text_blocks() -> None:
     assert blocks == sorted(blocks, key=lambda b: (b.box.y0, b.box.x0))
     assert model.last_seconds == pytest.approx(elapsed, rel=0.5, abs=0.05)
     assert elapsed < 5.0  # ~0.1-0.3 s on 2 idle cores; generous for loaded CI machines
+
+
+@pytest.mark.slow
+def test_threads_sharing_the_model_each_get_their_blocks() -> None:
+    """Without the model's lock a release during another thread's run failed ("busy state")."""
+    model = LayoutModel(threads=2)
+    page = synthetic_page().resize((620, 877))
+    expected = model.detect(page)
+    errors: list[BaseException] = []
+    got: list[list[LayoutBlock]] = []
+
+    def work() -> None:
+        try:
+            got.extend(model.detect(page) for _ in range(3))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert got == [expected] * 9

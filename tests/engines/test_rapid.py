@@ -490,6 +490,34 @@ def test_layout_runs_beside_recognition_and_its_blocks_arrive(
 
 
 @pytest.mark.slow
+def test_threads_sharing_the_engine_each_get_their_page_read(
+    engine_with_layout: RapidOcrEngine,
+) -> None:
+    """The registry gives every caller one instance: three threads at once, nine pages.
+
+    Before the instance's lock, the second thread's page failed with "Infer Request is busy".
+    """
+    page = _page(0.35)
+    expected = engine_with_layout.recognize(page).markdown
+    errors: list[BaseException] = []
+    got: list[str] = []
+
+    def work() -> None:
+        try:
+            got.extend(engine_with_layout.recognize(page).markdown for _ in range(3))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert got == [expected] * 9
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", ["layout", "detection"])
 def test_a_failure_on_either_side_is_the_engines_error_and_leaves_it_usable(
     engine_with_layout: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch, broken: str

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, Literal, Protocol, TypeVar
@@ -185,7 +186,12 @@ def _openvino_core() -> Any:
 
 
 class OpenVinoSession:
-    """One compiled OpenVINO model and its infer requests (callers take turns, one at a time).
+    """One compiled OpenVINO model and its infer requests; callers take turns on a lock.
+
+    An infer request runs one input at a time and refuses a second ("Infer Request is busy"),
+    and ``release_memory`` refuses a model still running: threads sharing a session (a
+    library user's thread pool, the server's inline workers sharing the registry's engine)
+    wait for each other here instead of failing the page.
 
     With ``streams`` > 1 the threads are split into that many streams, and ``map`` keeps one
     input in flight on each. Small inputs do not keep two threads busy inside one call: on the
@@ -213,6 +219,7 @@ class OpenVinoSession:
         classes: NDArray[np.intp] | None = None,
     ) -> None:
         map_large_blocks()
+        self._lock = threading.Lock()
         self._core = _openvino_core()
         self.streams = max(1, min(streams, threads))
         self._config: dict[str, Any] = {
@@ -276,14 +283,21 @@ class OpenVinoSession:
 
     def run_all(self, x: NDArray[np.float32]) -> list[NDArray[np.float32]]:
         """Every output, in the model's order."""
-        result = self._infer(x)
-        # The request reuses its output buffers on the next call: hand back our own copies.
-        return [np.array(result[port], copy=True) for port in self._outputs]
+        with self._lock:
+            result = self._infer(x)
+            # The request reuses its output buffers on the next call: hand back our own copies.
+            return [np.array(result[port], copy=True) for port in self._outputs]
 
     def map(
         self, xs: Iterable[NDArray[np.float32]], reduce: Callable[[NDArray[np.float32]], T]
     ) -> list[T]:
         """Each input on the next free stream; ``reduce`` runs as each one finishes."""
+        with self._lock:
+            return self._map(xs, reduce)
+
+    def _map(
+        self, xs: Iterable[NDArray[np.float32]], reduce: Callable[[NDArray[np.float32]], T]
+    ) -> list[T]:
         if self._queue is None:
             return [reduce(self._infer(x)[self._outputs[0]]) for x in xs]
         done: dict[int, T] = {}
@@ -319,7 +333,8 @@ class OpenVinoSession:
         Otherwise a page's detection activations sit beside recognition's, and beside the next
         page's.
         """
-        self._compiled.release_memory()
+        with self._lock:
+            self._compiled.release_memory()
 
 
 def open_session(

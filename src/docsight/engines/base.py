@@ -4,8 +4,11 @@ Lifecycle and threading rules every engine follows:
 
 - An engine is constructed once per process with ``Settings`` and kept (model sessions are
   expensive to create); construction may load models and raise ``EngineUnavailableError``.
-- ``recognize`` is called with one ``PageImage`` at a time and must be safe to call from one
-  thread at a time; the pipeline never calls the same instance concurrently.
+- ``recognize`` takes one ``PageImage`` and must be safe to call from several threads at once:
+  the registry hands every caller the same instance, so a library user's thread pool or the
+  server's inline workers do call it concurrently. An engine serialises what cannot run
+  concurrently itself (a model session's infer request, Tesseract's API) rather than failing
+  the page.
 - ``recognize`` raises ``EngineFailedError`` for a page it cannot read; the pipeline records
   that on the page and goes on with the next one.
 - ``availability()`` is a classmethod that checks imports and files without loading models, so

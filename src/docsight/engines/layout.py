@@ -5,13 +5,14 @@ fetched from the network at start-up, which fails on an offline host, so the fil
 path and the package's download step never runs. The model sees the page squeezed to a fixed
 800x608 input, so its cost does not grow with the page's resolution (tens of ms per page).
 
-Threading: one ``LayoutModel`` per engine instance, called from one thread at a time, like the
-engine that owns it (see ``engines.base``).
+Threading: one ``LayoutModel`` per engine instance; calls from several threads take turns on
+its lock (rapid-layout's pipeline and the OpenVINO session each serve one page at a time).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,7 @@ class LayoutModel:
             self._session = open_session(str(path), threads, runtime, precision)
             processor.session = self._session.run_all
         self.last_seconds = 0.0
+        self._lock = threading.Lock()
 
     def detect(self, image: Image.Image) -> list[LayoutBlock]:
         """Return layout blocks in page pixels, top to bottom, in ``BlockKind`` terms."""
@@ -132,9 +134,10 @@ class LayoutModel:
         # The package converts PIL RGB to BGR itself (the model was trained on OpenCV images);
         # passing an ndarray would skip that, so hand it the PIL image in RGB.
         rgb = image if image.mode == "RGB" else image.convert("RGB")
-        out = self._engine(rgb)
-        if self._session is not None:
-            self._session.release()
+        with self._lock:  # rapid-layout's pipeline and the session serve one page at a time
+            out = self._engine(rgb)
+            if self._session is not None:
+                self._session.release()
         blocks: list[LayoutBlock] = []
         boxes = [] if out.boxes is None else out.boxes
         names = [] if out.class_names is None else out.class_names

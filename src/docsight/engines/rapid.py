@@ -17,8 +17,10 @@ on 40 SROIE receipts and 40 FUNSD forms OpenVINO (bf16 on this AMX CPU) read 0.8
 against ONNX Runtime's 0.880 / 0.792, in 1.12 instead of 2.30 s/page.
 
 Threading: one instance holds three model sessions (detection, recognition, layout) using
-``settings.engine.threads`` threads each; ``recognize`` is called from one thread at a time
-(the engine contract). Within a page the layout model runs on the instance's own background
+``settings.engine.threads`` threads each. Pages go through an instance one at a time: threads
+sharing it (the registry hands every caller the same one) queue on a lock, since the models
+already use every thread and two pages at once would only hold two pages' activations.
+Within a page the layout model runs on the instance's own background
 thread beside detection and recognition, whose Python steps leave a core idle: the 19 speed
 pages took 0.836 instead of 0.887 s/page (4 interleaved rounds), the GeoTopo OCR path peaked
 at 911 instead of 899 MB. A page waits for its layout run before returning, also on failure.
@@ -27,6 +29,7 @@ at 911 instead of 899 MB. A page waits for its layout run before returning, also
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
@@ -135,6 +138,7 @@ class RapidOcrEngine:
         self._settings = settings
         self._tuning = tuning or Tuning()
         self._pid = os.getpid()
+        self._pages = threading.Lock()
         threads = settings.engine.threads
         try:
             from rapidocr import RapidOCR
@@ -224,12 +228,13 @@ class RapidOcrEngine:
             # down (their destructors would wait on those threads too).
             _INHERITED.append(dict(self.__dict__))
             self.__init__(self._settings, self._tuning)  # type: ignore[misc]
-        try:
-            return self._recognize(page)
-        except EngineFailedError:
-            raise
-        except Exception as exc:
-            raise EngineFailedError(f"RapidOCR failed on page {page.number}: {exc}") from exc
+        with self._pages:
+            try:
+                return self._recognize(page)
+            except EngineFailedError:
+                raise
+            except Exception as exc:
+                raise EngineFailedError(f"RapidOCR failed on page {page.number}: {exc}") from exc
 
     def _recognize(self, page: PageImage) -> EngineOutput:
         timings: dict[str, float] = {}

@@ -12,8 +12,9 @@ too. Two facts drive this module (measured, see NOTES.md):
   Tesseract gains nothing and intermittently spins for tens of seconds. Scale with engine
   instances in separate threads or processes instead (tesserocr releases the GIL).
 
-One ``PyTessBaseAPI`` per engine, guarded by a lock, so an instance is safe to share even though
-the pipeline calls it from one thread at a time.
+One ``PyTessBaseAPI`` per engine, guarded by a lock, so an instance is safe to share between
+threads; the layout model takes turns on its own lock, so one page's layout run overlaps the
+next page's Tesseract call.
 """
 
 from __future__ import annotations
