@@ -46,6 +46,26 @@ def test_two_columns_are_read_column_by_column() -> None:
     assert "Left line 0 of running text in this column Left line 1" in md
 
 
+def test_lines_whose_padded_boxes_overlap_by_half_stay_in_order() -> None:
+    """Single-spaced print at ~100 dpi: boxes 26 px tall on a 13 px pitch (a FUNSD form).
+
+    The second line starts a pixel further left than the indented first one; read as one row
+    sorted by x, its words came first.
+    """
+    texts = [
+        "The Cigarette Test Station combines many of the stand-alone instruments that",
+        "R&D currently uses to measure cigarette weight, pressure drop, ventilation, and",
+        "hardness into one compact module. The CTS400 has the additional measurement of",
+    ]
+    lines = [line(t, 64 - (i > 0), 395 + 13 * i, 652, h=26) for i, t in enumerate(texts)]
+    md = compose(lines, [], 762, 1000)
+    assert [md.index(t) for t in texts] == sorted(md.index(t) for t in texts), md
+    # Pieces of one row side by side, overlapping as much vertically, still make one row.
+    label, value = line("Date:", 64, 600, 140, h=26), line("12/03/1994", 150, 606, 320, h=26)
+    md = compose([value, label], [], 762, 1000)
+    assert "Date: 12/03/1994" in md
+
+
 def test_title_spanning_two_columns_comes_first() -> None:
     title = line("A Title Across Both Columns", 500, 150, 1150)
     left = column("Left", 100, 780, 300, 10)
@@ -663,3 +683,25 @@ def test_unsure_page_sized_figure_around_text_is_not_a_picture() -> None:
     assert "Paragraph line 4" in markdown
     sure = hallucinated.model_copy(update={"confidence": 0.9})
     assert "<img>" in compose(body, [sure, text_block], 1654, 2339)
+
+
+def test_columns_whose_padded_boxes_touch_part_at_the_ink() -> None:
+    """A tight spreadsheet (300 dpi): the detector's padded boxes of neighbouring amounts touch.
+
+    On scribeocr table_10 ``$1,767.4`` ended at x 2185 and ``$2,160.0`` started there, while
+    their ink lay apart; by line boxes its eight year columns were one.
+    """
+    from docsight.engines._markup_table import column_spans, table_rows
+
+    def cell(text: str, ink0: float, ink1: float, y: float) -> Line:
+        word = Word(text=text, box=BBox(x0=ink0, y0=y, x1=ink1, y1=y + 52))
+        return Line(text=text, box=BBox(x0=ink0 - 12, y0=y, x1=ink1 + 12, y1=y + 52), words=[word])
+
+    rows = []
+    for r in range(6):
+        y = 400 + 60 * r
+        # Right-aligned amounts: the second column's ink starts where each number's width says.
+        rows += [cell(f"${r},767.4", 2065, 2181, y), cell(f"{r}.0", 2205 + 20 * (r % 3), 2314, y)]
+    spans = column_spans(table_rows(rows))
+    assert len(spans) == 2
+    assert 2181 <= spans[0][1] <= 2205

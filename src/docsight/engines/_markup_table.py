@@ -101,8 +101,9 @@ def column_spans(rows: list[list[Line]]) -> list[tuple[float, float]]:
     size = int(np.ceil(x1)) - origin + 1
     diff = np.zeros(size + 1, dtype=np.int32)
     for c in cells:
-        diff[int(c.box.x0) - origin] += 1
-        diff[int(np.ceil(c.box.x1)) - origin] -= 1
+        a, e = _ink_extent(c)
+        diff[int(a) - origin] += 1
+        diff[int(np.ceil(e)) - origin] -= 1
     cover = np.cumsum(diff)[:size]
     min_gap = max(3.0, 0.4 * median(c.box.height for c in cells))
     clean = channels(cover, 0, min_gap) + _tight_gutters(cover, min_gap, len(rows))
@@ -120,6 +121,18 @@ def column_spans(rows: list[list[Line]]) -> list[tuple[float, float]]:
             merged.append([a, e])
     bounds = [float(origin)] + [origin + (a + e) / 2 for a, e in merged] + [float(x1)]
     return list(itertools.pairwise(bounds))
+
+
+def _ink_extent(line: Line) -> tuple[float, float]:
+    """Where a cell's ink starts and ends: its words' boxes where the engine gave them.
+
+    A detector pads each line's box by a few pixels on either side; in a tightly set table
+    (``$1,767.4`` ``$2,160.0`` 14 px apart at 300 dpi) the padded boxes touch, and the
+    projection of line boxes shows no gutter between columns that the print separates.
+    """
+    if line.words:
+        return min(w.box.x0 for w in line.words), max(w.box.x1 for w in line.words)
+    return line.box.x0, line.box.x1
 
 
 def _tight_gutters(cover: np.ndarray, min_gap: float, nrows: int) -> list[tuple[int, int]]:
