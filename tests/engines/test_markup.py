@@ -66,6 +66,41 @@ def test_lines_whose_padded_boxes_overlap_by_half_stay_in_order() -> None:
     assert "Date: 12/03/1994" in md
 
 
+def test_sidebar_is_read_whole_when_the_column_beside_it_edges_into_the_gutter() -> None:
+    """An analyst note (scribeocr multicol_02): a key-figures sidebar beside a text column.
+
+    The layout model's block of the main column starts 8 px into the gutter (a padded line
+    box) and its chart box in the sidebar 14 px into it from the other side. Taken for blocks
+    set across the gutter, they cut the page into bands: sidebar, main, sidebar, main.
+    """
+    banner = block(BlockKind.FIGURE, 663, 81, 1882, 394)
+    side = [
+        line(f"Sidebar figure {i:02d}: $1,004,{i:03d}", 104, 420 + 40 * i, 677, h=38)
+        for i in range(28)
+    ]
+
+    def paragraph(name: str, y0: float, n: int, x0: float = 715) -> list[Line]:
+        return [
+            line(f"{name} sentence {i} runs on and on across the column", x0, y0 + 40 * i, 1875, 38)
+            for i in range(n)
+        ]
+
+    first = paragraph("First", 620, 12)
+    first[3] = line(first[3].text, 703, first[3].box.y0, 1875, 38)
+    second = paragraph("Second", 1194, 12)
+    third = paragraph("Third", 1712, 17, x0=711)
+    blocks = [
+        banner,
+        block(BlockKind.TEXT, 703, 615, 1880, 1120),
+        block(BlockKind.TEXT, 715, 1190, 1880, 1683),
+        block(BlockKind.FIGURE, 100, 1635, 691, 2397),
+        block(BlockKind.TEXT, 711, 1705, 1880, 2394),
+    ]
+    md = compose([*side, *first, *second, *third], blocks, 2000, 2468)
+    order = [md.index(ln.text) for ln in [*side, first[0], second[0], third[0]]]
+    assert order == sorted(order), md
+
+
 def test_title_spanning_two_columns_comes_first() -> None:
     title = line("A Title Across Both Columns", 500, 150, 1150)
     left = column("Left", 100, 780, 300, 10)

@@ -199,7 +199,7 @@ class Orderer(Generic[T]):
         right: list[T] = []
         for idx, item in enumerate(items):
             b = self.box(item)
-            if b.x0 + _PAD + 1 < g1 and b.x1 - _PAD - 1 > g0:
+            if self._crosses(item, b, g0, g1):
                 crossers.add(idx)
             elif b.cx < mid:
                 left.append(item)
@@ -244,6 +244,22 @@ class Orderer(Generic[T]):
         if overlap < 1.5 * self.line_height:
             return None
         return parts
+
+    def _crosses(self, item: T, b: Box, g0: float, g1: float) -> bool:
+        """Whether ``item`` spans the gutter ``g0``-``g1`` rather than edging into it.
+
+        A single line reaching into the gutter is set across it (a headline over the columns
+        beside a narrow one). A block of several lines, a table or a figure only crosses when
+        it covers the gutter's middle: their boxes are loose (a layout model's figure box, a
+        paragraph whose padded line boxes start a few pixels early), and one taken for a
+        crosser cuts the columns into bands, interleaving a sidebar with the text beside it.
+        """
+        if not (b.x0 + _PAD + 1 < g1 and b.x1 - _PAD - 1 > g0):
+            return False
+        if len(self.line_chars(item)) <= 1 and not self.is_object(item):
+            return True
+        mid = (g0 + g1) / 2
+        return b.x0 + _PAD < mid < b.x1 - _PAD
 
     def _beside(self, box: Box, side: list[T], *, right: bool) -> bool:
         """Whether an item of ``side`` sits level with ``box``, clear of it on that side."""
