@@ -101,6 +101,30 @@ def test_sidebar_is_read_whole_when_the_column_beside_it_edges_into_the_gutter()
     assert order == sorted(order), md
 
 
+def test_each_bulleted_item_is_a_block_of_its_own() -> None:
+    """Items set as tightly as their wrapped lines: the bullet is what starts each one."""
+    items = [
+        [
+            "■ Neutral Rating: We initiate coverage of Kirkland Lake with a Neutral rating and",
+            "a target price. Though we appreciate the growing production, we are cautious.",
+        ],
+        [
+            "■ Gold Darling: one of the best performing stocks on the exchange this year, with a",
+            "share price return driven mainly by increased production and reserves.",
+        ],
+    ]
+    lines = [
+        line(text, 180 if k == 0 else 200, 300 + 40 * (2 * i + k), 1290)
+        for i, item in enumerate(items)
+        for k, text in enumerate(item)
+    ]
+    md = compose(lines, [], W, H)
+    paragraphs = md.split("\n\n")
+    starts = [p.split()[0:3] for p in paragraphs]
+    assert starts == [["■", "Neutral", "Rating:"], ["■", "Gold", "Darling:"]]
+    assert "Neutral rating and a target price" in paragraphs[0]
+
+
 def test_title_spanning_two_columns_comes_first() -> None:
     title = line("A Title Across Both Columns", 500, 150, 1150)
     left = column("Left", 100, 780, 300, 10)

@@ -688,3 +688,24 @@ def test_latin_charset_reads_the_page_like_the_full_one(engine: RapidOcrEngine) 
     assert [ln.text for ln in full.recognize(page).lines] == [
         ln.text for ln in engine.recognize(page).lines
     ]
+
+
+@pytest.mark.slow
+def test_printed_bullets_open_their_items(engine: RapidOcrEngine) -> None:
+    """Solid squares set apart from their items, which the detector leaves unboxed."""
+    items = [
+        "Neutral rating with a target price of 47 dollars",
+        "Gold production grew at the flagship mine",
+        "Risks are commodity prices and operations",
+    ]
+    image = Image.new("RGB", (2000, 700), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(40)
+    for i, text in enumerate(items):
+        y = 120 + 160 * i
+        draw.rectangle((150, y + 14, 168, y + 32), fill="black")
+        draw.text((210, y), text, "black", font)
+    out = engine.recognize(PageImage(image=image, number=1, dpi=300))
+    starts = [line.text.split()[0] for line in out.lines]
+    assert starts == ["■"] * 3, [line.text for line in out.lines]
+    assert [p.split(" ", 1)[0] for p in out.markdown.split("\n\n")] == ["■"] * 3, out.markdown

@@ -23,6 +23,8 @@ _PAGE_NUMBER_PATTERNS = (
 _DECORATED = re.compile(r"^[-–—~·•]+\s*(\S.*?)\s*[-–—~·•]+$")
 _AMOUNT_END = re.compile(r"(?:\d[\d.,]*\d|\d)\s*[%$€£]?\s*$")
 _LIST_START = re.compile(r"^(?:[•·▪◦●○■□☐☑☒*+\-–]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
+# A printed bullet opening a line: each such item is a block of its own, however close it sits.
+_BULLET_START = re.compile(r"^[•▪◦●■◆◼‣]\s")
 # "Label: value" at a line's start (engines may drop the space after the colon; not a URL).
 _FIELD_START = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)?:(?!/)")
 _MATH_SYMBOLS = set("=+<>≤≥≈≠±×÷∑∫∏√∞∂∇^_πθλμσΔΣΩαβγδε")
@@ -156,7 +158,8 @@ def flow(rows: list[Row], body_height: float, *, headings: bool) -> list[str]:
     for row in rows:
         level = heading_level(row, body_height) if headings else 0
         gap = row.box.y0 - prev.box.y1 if prev else 0.0
-        if prev is None or level != cur_level or gap > para_gap:
+        bullet = prev is not None and bool(_BULLET_START.match(row.text))
+        if prev is None or level != cur_level or gap > para_gap or bullet:
             if cur:
                 paras.append(_render(cur, cur_level))
             cur, cur_level, prose, prev = row.text, level, False, row

@@ -41,10 +41,27 @@ class Checkbox:
         return CHECKED if self.checked else UNCHECKED
 
 
+def ink_mask(gray: NDArray[Any]) -> NDArray[np.uint8]:
+    """1 where the page is inked (Otsu's threshold), light print on dark flipped to dark ink.
+
+    Made once per page for the checkbox and bullet finders (~5 ms on an A4 page at 240 dpi).
+    """
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if 2 * cv2.countNonZero(ink) > ink.size:  # light print on dark: ink is the minority
+        ink = 1 - ink
+    return np.asarray(ink, dtype=np.uint8)
+
+
 def find_checkboxes(
-    gray: NDArray[Any], line_height: float, *, max_boxes: int = 200
+    gray: NDArray[Any],
+    line_height: float,
+    *,
+    max_boxes: int = 200,
+    ink: NDArray[np.uint8] | None = None,
 ) -> list[Checkbox]:
     """Square frames between 0.35 and 1.6 line heights (6 px at least) on a side, top to bottom.
+
+    ``ink``: ``ink_mask(gray)``, when the caller has it already.
 
     ``line_height`` is the median height of the detected line boxes, which the detector pads to
     1.4 to 1.9 times the height of the letters: a box is drawn about as tall as a small letter
@@ -54,9 +71,8 @@ def find_checkboxes(
     """
     if line_height <= 0 or gray.size == 0:
         return []
-    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if ink.mean() > 0.5:  # light print on dark: ink is the minority
-        ink = 1 - ink
+    if ink is None:
+        ink = ink_mask(gray)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     lo, hi = max(6.0, 0.35 * line_height), 1.6 * line_height
     # Size and shape first, over all components at once: a page has thousands, few are square.

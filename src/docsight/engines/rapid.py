@@ -73,7 +73,8 @@ from docsight.engines.base import (
     straighten,
     upright,
 )
-from docsight.engines.checkboxes import find_checkboxes, merge_checkboxes
+from docsight.engines.bullets import add_bullets
+from docsight.engines.checkboxes import find_checkboxes, ink_mask, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
 from docsight.errors import EngineFailedError, EngineUnavailableError
@@ -301,12 +302,15 @@ class RapidOcrEngine:
             if r.score >= tuning.text_score and r.text
         ]
 
-        if self._settings.engine.checkboxes and lines:
+        if lines:
             mark = time.perf_counter()
+            gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+            ink = ink_mask(gray)
+            # Bullets and boxes are ink the detector leaves out: found in the image itself.
+            lines = add_bullets(ink, lines)
             heights = [ln.box.height for ln in lines if ln.box.width > ln.box.height]
-            if heights:
-                gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-                boxes = find_checkboxes(gray, float(np.median(heights)))
+            if self._settings.engine.checkboxes and heights:
+                boxes = find_checkboxes(gray, float(np.median(heights)), ink=ink)
                 lines = merge_checkboxes(lines, boxes)
             timings["checkboxes"] = time.perf_counter() - mark
 
