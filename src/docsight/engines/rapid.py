@@ -77,6 +77,7 @@ from docsight.engines.bullets import add_bullets
 from docsight.engines.checkboxes import find_checkboxes, ink_mask, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
+from docsight.engines.missed import missed_words
 from docsight.errors import EngineFailedError, EngineUnavailableError
 from docsight.models import EngineOutput, LayoutBlock, Line, Rotation
 from docsight.settings import Settings
@@ -296,16 +297,14 @@ class RapidOcrEngine:
                 raw = self._read_lines(img, self._detect(img, timings), timings)
 
         height, width = img.shape[:2]
-        lines = [
-            to_line(r, self._words(r), width, height)
-            for r in raw
-            if r.score >= tuning.text_score and r.text
-        ]
+        gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        ink = ink_mask(gray)
+        raw = [r for r in raw if r.score >= tuning.text_score and r.text]
+        raw += self._missed(img, ink, raw, timings)
+        lines = [to_line(r, self._words(r), width, height) for r in raw]
 
         if lines:
             mark = time.perf_counter()
-            gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-            ink = ink_mask(gray)
             # Bullets and boxes are ink the detector leaves out: found in the image itself.
             lines = add_bullets(ink, lines)
             heights = [ln.box.height for ln in lines if ln.box.width > ln.box.height]
@@ -351,6 +350,30 @@ class RapidOcrEngine:
         release_freed_memory()
         _add(timings, "rec", mark)
         return raw
+
+    def _missed(
+        self, img: ImageArray, ink: Any, raw: list[RawLine], timings: dict[str, float]
+    ) -> list[RawLine]:
+        """Words of ink outside every detected box, read; those read confidently (``missed``)."""
+        flat = [r for r in raw if quad_size(r.quad)[0] > r.height]
+        if not flat:
+            return []
+        mark = time.perf_counter()
+        boxes = [
+            (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
+            for q in (r.quad for r in raw)
+        ]
+        quads = missed_words(ink, boxes, float(np.median([r.ink_height for r in flat])))
+        found = [
+            r
+            for r in (self._raw_lines(img, quads) if quads else [])
+            if r.score >= self._tuning.missed_score and any(c.text.isalnum() for c in r.chars)
+        ]
+        if quads:
+            self._rec_session.release()
+            release_freed_memory()
+        _add(timings, "missed", mark)
+        return found
 
     def _confidences(self, crops: list[ImageArray]) -> list[float]:
         """Each crop's mean character probability: what the orientation tests compare."""

@@ -1,0 +1,139 @@
+"""Glyphs of text height that no detected box covers: the places the detector missed a word.
+
+The detector finds lines, and a line of one narrow glyph barely registers: a receipt's
+quantity column of lone ``1`` (SROIE 050: seven of them, 7 px wide, none boxed) or a short
+word set apart from its row. Such ink is found in the page's ink mask as components as tall as
+the page's letters that lie outside every box, grouped into words by their gaps, and each group
+is handed to the recogniser like any detected box. A group is kept only where the recogniser
+reads it confidently: a smudge or a stamp's fragment reads as nothing or as doubt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float32]
+
+# A component's height, in the page's median ink height (letters with their ascenders): a
+# lowercase ``a`` is ~0.6 of it, a ``1`` or a capital ~0.85-1.0.
+_MIN_HEIGHT, _MAX_HEIGHT = 0.55, 1.4
+# Wider than this (ink heights) is a rule, a box or a logo, not a glyph or two.
+_MAX_WIDTH = 3.0
+# Components this close (ink heights) on one row are one word.
+_WORD_GAP = 0.6
+# A bar: no wider than this share of its height, and this share of its box inked.
+_BAR_WIDTH, _BAR_FILL = 0.2, 0.8
+# Groups wider than this (ink heights) are not a missed word but a missed region: a picture.
+_MAX_GROUP = 10.0
+# How far along its row (ink heights) a missed word may lie from the row's detected text.
+_ROW_REACH = 8.0
+# Margin (ink heights) around a group, the paper the recogniser sees about a detected word.
+_PAD_X, _PAD_Y = 0.4, 0.3
+# Boxes grow by this (ink heights) before the coverage test: a detected word's stray ends.
+_COVER_PAD = 0.1
+# At most this many groups per page: a page of missed ink is a page the detector failed
+# differently (a photo, a texture), and reading it all would cost a second page.
+_MAX_GROUPS = 40
+
+
+def missed_words(
+    ink: NDArray[Any], boxes: list[tuple[float, float, float, float]], ink_height: float
+) -> list[FloatArray]:
+    """Quads (clockwise from top left, page pixels) around ink groups that no box covers.
+
+    ``ink``: the page's ink mask (1 on ink); ``boxes``: the detected lines' bounding boxes;
+    ``ink_height``: the median height of the detected lines' letters, in page pixels.
+    """
+    if ink_height < 4 or ink.size == 0:
+        return []
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return []
+    x, y, w, h = (stats[1:, k].astype(np.float64) for k in range(4))
+    keep = (
+        (h >= _MIN_HEIGHT * ink_height)
+        & (h <= _MAX_HEIGHT * ink_height)
+        & (w <= _MAX_WIDTH * ink_height)
+    )
+    if boxes and keep.any():
+        pad = _COVER_PAD * ink_height
+        b = np.asarray(boxes, dtype=np.float64)
+        bx0, by0, bx1, by1 = b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad
+        idx = np.flatnonzero(keep)
+        cx0, cy0 = x[idx, None], y[idx, None]
+        cx1, cy1 = cx0 + w[idx, None], cy0 + h[idx, None]
+        touching = (cx0 < bx1) & (cx1 > bx0) & (cy0 < by1) & (cy1 > by0)
+        keep[idx[touching.any(axis=1)]] = False
+    area = stats[1:, 4].astype(np.float64)
+    # A lone solid bar is a dash of a dashed rule or a frame's broken side (FUNSD 0001477983
+    # read six of them as ``1``): a printed ``1`` has a flag and a foot, so it is wider or
+    # less filled. A bar inside a word (``Il``) is kept with its word.
+    bar = (w <= _BAR_WIDTH * h) & (area >= _BAR_FILL * w * h)
+    parts = sorted(
+        (float(x[i]), float(y[i]), float(x[i] + w[i]), float(y[i] + h[i]), bool(bar[i]))
+        for i in np.flatnonzero(keep)
+    )
+    groups = _group(parts, ink_height)
+    height, width = ink.shape[:2]
+    quads: list[FloatArray] = []
+    for gx0, gy0, gx1, gy1 in groups:
+        if gx1 - gx0 > _MAX_GROUP * ink_height or not _beside_text(
+            (gx0, gy0, gx1, gy1), boxes, ink_height
+        ):
+            continue
+        px, py = _PAD_X * ink_height, _PAD_Y * ink_height
+        x0, y0 = max(0.0, gx0 - px), max(0.0, gy0 - py)
+        x1, y1 = min(float(width), gx1 + px), min(float(height), gy1 + py)
+        quads.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+    return quads if len(quads) <= _MAX_GROUPS else []
+
+
+def _beside_text(
+    group: tuple[float, float, float, float],
+    boxes: list[tuple[float, float, float, float]],
+    ink_height: float,
+) -> bool:
+    """Whether a detected line shares the group's row within ``_ROW_REACH`` ink heights.
+
+    A missed word belongs to a row of text (a quantity before its item, a value after its
+    label); glyph-like ink far from any text is a figure's or a stamp's (scribeocr
+    multicol_02 read a chart's marks as ``D 0``).
+    """
+    gx0, gy0, gx1, gy1 = group
+    reach = _ROW_REACH * ink_height
+    for x0, y0, x1, y1 in boxes:
+        overlap = min(y1, gy1) - max(y0, gy0)
+        if overlap >= 0.5 * (gy1 - gy0) and x0 - reach <= gx1 and gx0 <= x1 + reach:
+            return True
+    return False
+
+
+def _group(
+    parts: list[tuple[float, float, float, float, bool]], ink_height: float
+) -> list[tuple[float, float, float, float]]:
+    """Components joined into words, a lone bar left out.
+
+    Words: components on one row (overlapping by half the shorter) closer than ``_WORD_GAP``
+    ink heights; ``parts`` are sorted by their left edge and say whether each is a bar.
+    """
+    groups: list[list[float]] = []  # x0, y0, x1, y1, components, bars
+    gap = _WORD_GAP * ink_height
+    for x0, y0, x1, y1, bar in parts:
+        for g in reversed(groups):
+            overlap = min(y1, g[3]) - max(y0, g[1])
+            if overlap >= 0.5 * min(y1 - y0, g[3] - g[1]) and x0 - g[2] <= gap:
+                g[0], g[1] = min(g[0], x0), min(g[1], y0)
+                g[2], g[3] = max(g[2], x1), max(g[3], y1)
+                g[4] += 1
+                g[5] += bar
+                break
+        else:
+            groups.append([x0, y0, x1, y1, 1, float(bar)])
+    return [(g[0], g[1], g[2], g[3]) for g in groups if not (g[4] == 1 and g[5])]
+
+
+__all__ = ["missed_words"]

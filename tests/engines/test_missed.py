@@ -1,0 +1,122 @@
+"""Ink outside every detected box, found in drawn pages and read by the real recogniser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from docsight.engines._rapid_pipeline import Tuning
+from docsight.engines.base import PageImage
+from docsight.engines.checkboxes import ink_mask
+from docsight.engines.missed import missed_words
+from docsight.engines.rapid import RapidOcrEngine
+from docsight.settings import EngineSettings, Settings
+
+SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+Box = tuple[float, float, float, float]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if SERIF.is_file():
+        return ImageFont.truetype(str(SERIF), size)
+    return ImageFont.load_default(size=size)
+
+
+def _draw(items: list[tuple[str, int, int]], size: int = 24) -> tuple[np.ndarray, list[Box]]:
+    """A white page with each ``(text, x, y)`` drawn, its ink mask and each text's ink box."""
+    image = Image.new("L", (900, 500), 255)
+    draw = ImageDraw.Draw(image)
+    font = _font(size)
+    boxes: list[Box] = []
+    for text, x, y in items:
+        draw.text((x, y), text, fill=0, font=font)
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
+        boxes.append((float(x0), float(y0), float(x1), float(y1)))
+    return ink_mask(np.asarray(image)), boxes
+
+
+def _centres(quads: list[np.ndarray]) -> list[tuple[float, float]]:
+    return [(float(q[:, 0].mean()), float(q[:, 1].mean())) for q in quads]
+
+
+def test_a_glyph_beside_a_row_outside_every_box_is_found() -> None:
+    ink, boxes = _draw([("1", 60, 100), ("Ribs Platter", 140, 100), ("25.90", 600, 100)])
+    height = boxes[1][3] - boxes[1][1]
+    quads = missed_words(ink, boxes[1:], height)  # the detector missed the "1"
+    assert len(quads) == 1
+    (cx, cy), (x0, y0, x1, y1) = _centres(quads)[0], boxes[0]
+    assert x0 <= cx <= x1 and y0 <= cy <= y1
+    assert missed_words(ink, boxes, height) == []  # covered: nothing was missed
+
+
+def test_the_dashes_of_a_dashed_frame_are_not_words() -> None:
+    ink, boxes = _draw([("Accepted by", 140, 100), ("Reviewed by", 140, 200)])
+    for y in range(60, 280, 20):  # a frame's broken side: 2 px bars, 14 px tall
+        cv2.rectangle(ink, (120, y), (121, y + 13), 1, thickness=-1)
+    height = boxes[0][3] - boxes[0][1]
+    assert missed_words(ink, boxes, height) == []
+
+
+def test_glyphs_far_from_any_text_row_are_left_to_the_figure() -> None:
+    ink, boxes = _draw([("Quarterly sales", 40, 300), ("D 0", 700, 300)])
+    height = boxes[0][3] - boxes[0][1]
+    assert missed_words(ink, boxes[:1], height) == []
+
+
+def test_a_page_of_missed_ink_is_not_read_glyph_by_glyph() -> None:
+    rows = [(f"{n}", 40 + 70 * (n % 10), 40 + 40 * (n // 10)) for n in range(60)]
+    ink, boxes = _draw([*rows, ("x", 850, 40)])
+    height = boxes[0][3] - boxes[0][1]
+    # 60 groups, none boxed but one: a texture or a photo, not missed words.
+    assert missed_words(ink, boxes[-1:], height) == []
+
+
+@pytest.fixture(scope="module")
+def engine() -> RapidOcrEngine:
+    status = RapidOcrEngine.availability()
+    if not status.available:
+        pytest.skip(status.reason)
+    return RapidOcrEngine(Settings(engine=EngineSettings(threads=2, use_layout=False)))
+
+
+def test_the_engine_reads_a_word_its_detector_left_out(engine: RapidOcrEngine) -> None:
+    image = Image.new("RGB", (700, 200), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(24)
+    for text, x in (("2", 40), ("Sour Apple Mojito", 120), ("18.90", 560)):
+        draw.text((x, 80), text, fill="black", font=font)
+    img = np.asarray(image)[:, :, ::-1].copy()
+    timings: dict[str, float] = {}
+    raw = engine._read_lines(img, engine._detect(img, timings), timings)
+    assert "2" in [r.text for r in raw]
+    # As if the detector had missed the quantity: the pass finds its ink and reads it.
+    without = [r for r in raw if r.text != "2"]
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    found = engine._missed(img, ink_mask(gray), without, timings)
+    assert [r.text for r in found] == ["2"]
+    assert 30 <= float(found[0].quad[:, 0].mean()) <= 70
+    assert "missed" in timings
+
+
+def test_faint_lone_quantities_are_read_on_the_page(engine: RapidOcrEngine) -> None:
+    if not SERIF.is_file():
+        pytest.skip("DejaVu Serif is not installed")
+    # Faint 14 px serif quantities: the detector boxes one of the four ``1``s here.
+    image = Image.new("RGB", (600, 300), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(14)
+    items = ["Ribs Platter", "Sour Apple Mojito", "Berry Easy", "Garden Salad"]
+    for i, item in enumerate(items):
+        y = 40 + i * 19
+        for text, x in (("1", 40), (item, 82), ("21.90", 450)):
+            draw.text((x, y), text, fill=(120, 120, 120), font=font)
+    page = PageImage(image=image, number=1, dpi=150)
+    off = RapidOcrEngine(engine._settings, Tuning(missed_score=2.0))  # nothing passes
+    ones = [w.text for ln in engine.recognize(page).lines for w in ln.words].count("1")
+    before = [w.text for ln in off.recognize(page).lines for w in ln.words].count("1")
+    assert before < 4
+    assert ones == 4
