@@ -25,6 +25,7 @@ from docsight.engines._rapid_pipeline import (
     _best_classes,
     _decode,
     bucket_width,
+    crop,
     det_input,
     detect,
     pad_to_grid,
@@ -610,6 +611,11 @@ def test_a_forked_child_gets_its_own_engine_from_the_registry() -> None:
     assert _read_in_forked_child(child) == 1 + 10 * len(LINES)
 
 
+def _read(engine: RapidOcrEngine, img: np.ndarray, quads: list[np.ndarray]) -> list[RawLine]:
+    """The boxes ``quads`` of ``img`` read as the engine reads detected boxes."""
+    return engine._raw_lines(quads, [crop(img, q) for q in quads])
+
+
 def test_a_box_of_stacked_lines_is_read_line_by_line(engine: RapidOcrEngine) -> None:
     """The detector's tall box over a receipt column is read as its lines, not as one."""
     image = Image.new("RGB", (900, 420), "white")
@@ -625,13 +631,13 @@ def test_a_box_of_stacked_lines_is_read_line_by_line(engine: RapidOcrEngine) -> 
     def quad(x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
-    flat = engine._raw_lines(img, [quad(30, 22, 330, 72), quad(30, 82, 300, 132)])
-    stack = engine._raw_lines(img, [quad(590, 150, 700, 310)])
+    flat = _read(engine, img, [quad(30, 22, 330, 72), quad(30, 82, 300, 132)])
+    stack = _read(engine, img, [quad(590, 150, 700, 310)])
     assert " ".join(c.text for c in stack[0].chars) not in prices  # read as one tall line
     out = engine._unstack(img, flat + stack)
     assert [r.text for r in out] == [r.text for r in flat] + prices
     # A line the detector also found by itself is not read twice.
-    alone = engine._raw_lines(img, [quad(590, 150, 700, 192)])
+    alone = _read(engine, img, [quad(590, 150, 700, 192)])
     out = engine._unstack(img, flat + alone + stack)
     assert [r.text for r in out] == [r.text for r in flat] + prices
 
