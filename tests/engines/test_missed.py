@@ -75,6 +75,23 @@ def test_a_page_of_missed_ink_is_not_read_glyph_by_glyph() -> None:
     assert missed_words(ink, boxes[-1:], height) == []
 
 
+def test_a_page_strewn_with_uncovered_glyphs_is_left_alone() -> None:
+    # 30 clusters of 15 glyph-sized strokes, each beside a detected word on its row: 30 groups,
+    # under the cap of 40, but 450 uncovered components, which only a page of noise has.
+    ink = np.zeros((400, 3200), dtype=np.uint8)
+    boxes: list[Box] = []
+    for cluster in range(30):
+        x = 20 + cluster * 105
+        for k in range(15):
+            ink[100:114, x + k * 5 : x + k * 5 + 3] = 1
+        ink[100:114, x + 85 : x + 95] = 1  # the detected word beside it
+        boxes.append((float(x + 84), 98.0, float(x + 96), 116.0))
+    assert missed_words(ink, boxes, 14.0) == []
+    few = ink.copy()
+    few[:, 20 + 3 * 105 :] = 0  # three clusters: missed words
+    assert len(missed_words(few, boxes[:3], 14.0)) == 3
+
+
 @pytest.fixture(scope="module")
 def engine() -> RapidOcrEngine:
     status = RapidOcrEngine.availability()

@@ -38,6 +38,12 @@ _COVER_PAD = 0.1
 # At most this many groups per page: a page of missed ink is a page the detector failed
 # differently (a photo, a texture), and reading it all would cost a second page.
 _MAX_GROUPS = 40
+# Glyph-sized components, covered or not, past which the page is noise (a dense 300 dpi page
+# of text has ~10,000 letters); the coverage test holds one flag per component and box.
+_MAX_CANDIDATES = 30_000
+# Uncovered glyph-sized components past which the page is that case already (60,000 specks
+# took 2 s to group).
+_MAX_PARTS = 10 * _MAX_GROUPS
 
 
 def missed_words(
@@ -59,6 +65,8 @@ def missed_words(
         & (h <= _MAX_HEIGHT * ink_height)
         & (w <= _MAX_WIDTH * ink_height)
     )
+    if int(keep.sum()) > _MAX_CANDIDATES:
+        return []  # noise of glyph size everywhere: not a page with a few missed words
     if boxes and keep.any():
         pad = _COVER_PAD * ink_height
         b = np.asarray(boxes, dtype=np.float64)
@@ -68,6 +76,8 @@ def missed_words(
         cx1, cy1 = cx0 + w[idx, None], cy0 + h[idx, None]
         touching = (cx0 < bx1) & (cx1 > bx0) & (cy0 < by1) & (cy1 > by0)
         keep[idx[touching.any(axis=1)]] = False
+    if int(keep.sum()) > _MAX_PARTS:
+        return []  # a page of uncovered ink: grouping it would be quadratic, and pointless
     area = stats[1:, 4].astype(np.float64)
     # A lone solid bar is a dash of a dashed rule or a frame's broken side (FUNSD 0001477983
     # read six of them as ``1``): a printed ``1`` has a flag and a foot, so it is wider or
