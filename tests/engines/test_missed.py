@@ -14,7 +14,7 @@ from docsight.engines.base import PageImage
 from docsight.engines.checkboxes import ink_mask
 from docsight.engines.missed import missed_words
 from docsight.engines.rapid import RapidOcrEngine
-from docsight.settings import EngineSettings, Settings
+from support.rapid import rapid_engine
 
 SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 Box = tuple[float, float, float, float]
@@ -94,10 +94,7 @@ def test_a_page_strewn_with_uncovered_glyphs_is_left_alone() -> None:
 
 @pytest.fixture(scope="module")
 def engine() -> RapidOcrEngine:
-    status = RapidOcrEngine.availability()
-    if not status.available:
-        pytest.skip(status.reason)
-    return RapidOcrEngine(Settings(engine=EngineSettings(threads=2, use_layout=False)))
+    return rapid_engine()
 
 
 def test_the_engine_reads_a_word_its_detector_left_out(engine: RapidOcrEngine) -> None:

@@ -37,6 +37,7 @@ from docsight.engines.rapid import RapidOcrEngine
 from docsight.errors import EngineFailedError
 from docsight.models import BBox, LayoutBlock, Line
 from docsight.settings import EngineSettings, Settings
+from support.rapid import rapid_engine
 from support.threads import call_from_threads
 
 LINES = [
@@ -72,11 +73,7 @@ def _cer(truth: str, hypothesis: str) -> float:
 
 @pytest.fixture(scope="module")
 def engine() -> RapidOcrEngine:
-    status = RapidOcrEngine.availability()
-    if not status.available:
-        pytest.skip(status.reason)
-    settings = Settings(engine=EngineSettings(threads=2, use_layout=False))
-    return RapidOcrEngine(settings)
+    return rapid_engine()
 
 
 def test_availability_checks_modules_only() -> None:

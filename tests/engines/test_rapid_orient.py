@@ -25,6 +25,7 @@ from docsight.engines.rapid import RapidOcrEngine
 from docsight.pipeline import ProcessOptions, process
 from docsight.settings import EngineSettings, Settings
 from support.images import text_image
+from support.rapid import rapid_engine
 
 LINES = [
     "Invoice number 4711 dated 12 March 2024",
@@ -167,10 +168,7 @@ def test_refine_skew_finds_the_slant_the_boxes_understate() -> None:
 
 @pytest.fixture(scope="module")
 def engine() -> RapidOcrEngine:
-    status = RapidOcrEngine.availability()
-    if not status.available:
-        pytest.skip(status.reason)
-    return RapidOcrEngine(Settings(engine=EngineSettings(threads=2, use_layout=False)))
+    return rapid_engine()
 
 
 @pytest.mark.slow

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docsight.engines._runtime import Session
+from docsight.engines.checkboxes import ink_mask as page_ink_mask
 
 REC_HEIGHT = 48
 # Runners-up kept per doubtful column (see ``Char``): three cover the look-alike and the blank.
@@ -344,16 +345,13 @@ def crop(img: ImageArray, quad: FloatArray) -> ImageArray:
 
 
 def ink_mask(img: ImageArray) -> ImageArray:
-    """1 where a crop is inked, 0 on paper.
+    """1 where a crop (BGR or grey) is inked, 0 on paper: ``checkboxes.ink_mask`` of its grey.
 
     Otsu's threshold separates ink from paper whatever the scan's contrast; light text on a
     dark band is flipped so that ink is always the minority.
     """
     gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-    _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if binary.mean() > 0.5:
-        binary = 1 - binary
-    return np.asarray(binary, dtype=np.uint8)
+    return page_ink_mask(gray)
 
 
 def ink_profile(img: ImageArray) -> tuple[NDArray[np.bool_], float]:

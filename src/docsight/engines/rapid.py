@@ -361,10 +361,11 @@ class RapidOcrEngine:
         mark = time.perf_counter()
         crops = [crop(img, q) for q in quads]
         profiles = [ink_profile(c) for c in crops]
-        missed_at = time.perf_counter()
+        _add(timings, "rec", mark)
+        mark = time.perf_counter()
         extra = self._missed(ink, quads, profiles)
-        finding = time.perf_counter() - missed_at
-        timings["missed"] = timings.get("missed", 0.0) + finding
+        _add(timings, "missed", mark)
+        mark = time.perf_counter()
         crops += [crop(img, q) for q in extra]
         profiles += [ink_profile(c) for c in crops[len(quads) :]]
         raw = self._raw_lines([*quads, *extra], crops, profiles)
@@ -377,7 +378,6 @@ class RapidOcrEngine:
         self._rec_session.release()
         release_freed_memory()
         _add(timings, "rec", mark)
-        timings["rec"] -= finding  # its own stage, "missed"
         return raw
 
     def _ink(self, img: ImageArray) -> tuple[Any, Any]:
