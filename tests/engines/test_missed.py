@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from docsight.engines._rapid_pipeline import Tuning
 from docsight.engines.base import PageImage
 from docsight.engines.checkboxes import ink_mask
-from docsight.engines.missed import missed_words
+from docsight.engines.missed import missed_colons, missed_words
 from docsight.engines.rapid import RapidOcrEngine
 from support.rapid import rapid_engine
 
@@ -92,6 +92,62 @@ def test_a_page_strewn_with_uncovered_glyphs_is_left_alone() -> None:
     assert len(missed_words(few, boxes[:3], 14.0)) == 3
 
 
+def _colon_rows(size: int = 24) -> tuple[np.ndarray, list[Box], list[Box]]:
+    """Labels and values with a colon standing alone between them: ink, word boxes, colons."""
+    rows = [("Sub Total", "RM 68.87"), ("Service Charge", "RM 0.00"), ("GST/TAX 6%", "RM 4.13")]
+    items = []
+    for k, (label, value) in enumerate(rows):
+        y = 60 + 40 * k
+        items += [(label, 40, y), (":", 420, y), (value, 700, y)]
+    ink, boxes = _draw(items, size)
+    return ink, [b for k, b in enumerate(boxes) if k % 3 != 1], boxes[1::3]
+
+
+def test_a_colon_alone_between_a_label_and_its_value_is_found() -> None:
+    ink, words, colons = _colon_rows()
+    height = words[0][3] - words[0][1]
+    found = missed_colons(ink, words, height)
+    assert len(found) == 3
+    for (quad, (ix0, iy0, ix1, iy1)), (x0, y0, x1, y1) in zip(found, colons, strict=True):
+        qx, qy = float(quad[:, 0].min()), float(quad[:, 1].min())
+        # The colon's own box, inside the quad, is the drawn colon's ink.
+        assert abs(qx + ix0 - x0) <= 2 and abs(qx + ix1 - x1) <= 2
+        assert y0 - 2 <= qy + iy0 and qy + iy1 <= y1 + 2
+        # A line's height of paper around it, wider than tall: read as a line, not turned.
+        assert quad[2, 0] - quad[0, 0] > quad[2, 1] - quad[0, 1] > (y1 - y0)
+    assert missed_colons(ink, words + colons, height) == []  # boxed: nothing was missed
+
+
+def test_a_dotted_rule_is_not_a_column_of_colons() -> None:
+    ink, words, _ = _colon_rows()
+    ink[:, 400:440] = 0  # the colons gone
+    for y in range(40, 200, 7):  # a frame's side drawn in 3 px dots
+        ink[y : y + 3, 420:423] = 1
+    height = words[0][3] - words[0][1]
+    assert missed_colons(ink, words, height) == []
+
+
+def test_two_specks_among_others_are_not_a_colon() -> None:
+    ink, words, colons = _colon_rows()
+    height = words[0][3] - words[0][1]
+    assert len(missed_colons(ink, words, height)) == 3
+    x0, y0, x1, y1 = (int(v) for v in colons[1])
+    for x, y in ((x0 - 6, y0), (x1 + 5, y0 + 6), (x0 - 4, y1 + 1)):  # a speckled scan's specks
+        ink[y : y + 2, x : x + 2] = 1
+    found = missed_colons(ink, words, height)
+    assert len(found) == 2
+    assert all(not (y0 - 2 <= float(q[:, 1].mean()) <= y1 + 2) for q, _ in found)
+
+
+def test_a_colon_far_from_any_row_is_not_looked_for() -> None:
+    ink, words, _ = _colon_rows()
+    height = words[0][3] - words[0][1]
+    assert missed_colons(ink, [], height) == []
+    assert missed_colons(ink, words[:1], height) != []  # its own row: beside a label
+    below = [(b[0], b[1] + 300, b[2], b[3] + 300) for b in words]
+    assert missed_colons(ink, below, height) == []
+
+
 @pytest.fixture(scope="module")
 def engine() -> RapidOcrEngine:
     return rapid_engine()
@@ -137,3 +193,20 @@ def test_faint_lone_quantities_are_read_on_the_page(engine: RapidOcrEngine) -> N
     before = [w.text for ln in off.recognize(page).lines for w in ln.words].count("1")
     assert before < 4
     assert ones == 4
+
+
+def test_the_engine_reads_colons_standing_alone_in_their_column(engine: RapidOcrEngine) -> None:
+    image = Image.new("RGB", (900, 260), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(24)
+    rows = [("Sub Total", "RM 68.87"), ("Service Charge", "RM 0.00"), ("GST/TAX 6%", "RM 4.13")]
+    for k, (label, value) in enumerate(rows):
+        for text, x in ((label, 40), (":", 420), (value, 700)):
+            draw.text((x, 60 + 40 * k), text, fill="black", font=font)
+    page = PageImage(image=image, number=1, dpi=150)
+    off = RapidOcrEngine(engine._settings, Tuning(colon_score=2.0))  # nothing passes
+    colons = [w.text for ln in engine.recognize(page).lines for w in ln.words].count(":")
+    before = [w.text for ln in off.recognize(page).lines for w in ln.words].count(":")
+    assert before < 3
+    assert colons == 3
+    assert "Sub Total : RM 68.87" in engine.recognize(page).markdown

@@ -29,6 +29,7 @@ from docsight.engines._rapid_pipeline import (
     det_input,
     detect,
     pad_to_grid,
+    recognize,
     reference_height,
 )
 from docsight.engines._rapid_words import compose_plain, split_glued, split_words, to_line
@@ -280,6 +281,31 @@ def test_bucket_width_pads_little_and_yields_few_shapes() -> None:
         assert b - w < max(step, w / 8)
     # 5,900 possible widths come down to a few dozen input shapes.
     assert len(buckets) < 50
+
+
+def test_extra_crops_are_batched_apart_and_leave_the_lines_readings_alone(
+    engine: RapidOcrEngine,
+) -> None:
+    def line(text: str, width: int) -> np.ndarray:
+        image = Image.new("RGB", (width, 40), "white")
+        ImageDraw.Draw(image).text((6, 6), text, "black", _font(24))
+        return np.asarray(image)[:, :, ::-1].copy()
+
+    words = ["Qty", "Sour Apple Mojito", "18.90", "Ribs", "Platter 2", "RM", "Cash", "Total"]
+    lines = [line(t, 40 + 16 * len(t)) for t in words]
+    extras = [line(t, 40 + 16 * len(t)) for t in ("1", "Berry", ":")]
+    tuning = engine._tuning
+    session, charset = engine._rec_session, engine._charset
+    alone = recognize(session, charset, lines, tuning)
+    apart = recognize(session, charset, lines + extras, tuning, first=len(lines))
+    together = recognize(session, charset, lines + extras, tuning)
+    # Batched apart, the lines read exactly as without the extras (characters, positions,
+    # probabilities); mixed in, the extras change the lines' batches and their padding.
+    assert apart[: len(lines)] == alone
+    assert together[: len(lines)] != alone
+    assert ["".join(c.text for c in ch) for ch, _ in apart[len(lines) :]] == [
+        "".join(c.text for c in ch) for ch, _ in together[len(lines) :]
+    ]
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ reads it confidently: a smudge or a stamp's fragment reads as nothing or as doub
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import cv2
@@ -106,15 +107,16 @@ def _beside_text(
     group: tuple[float, float, float, float],
     boxes: list[tuple[float, float, float, float]],
     ink_height: float,
+    reach_heights: float = _ROW_REACH,
 ) -> bool:
-    """Whether a detected line shares the group's row within ``_ROW_REACH`` ink heights.
+    """Whether a detected line shares the group's row within ``reach_heights`` ink heights.
 
     A missed word belongs to a row of text (a quantity before its item, a value after its
     label); glyph-like ink far from any text is a figure's or a stamp's (scribeocr
     multicol_02 read a chart's marks as ``D 0``).
     """
     gx0, gy0, gx1, gy1 = group
-    reach = _ROW_REACH * ink_height
+    reach = reach_heights * ink_height
     for x0, y0, x1, y1 in boxes:
         overlap = min(y1, gy1) - max(y0, gy0)
         if overlap >= 0.5 * (gy1 - gy0) and x0 - reach <= gx1 and gx0 <= x1 + reach:
@@ -146,4 +148,172 @@ def _group(
     return [(g[0], g[1], g[2], g[3]) for g in groups if not (g[4] == 1 and g[5])]
 
 
-__all__ = ["missed_words"]
+# A colon's dot, in ink heights: no taller or wider than this, at least this, and this share
+# of its box inked (a dot is round or square; a stroke's fragment is not).
+_DOT_MAX, _DOT_MIN, _DOT_FILL = 0.4, 0.05, 0.45
+# A dot's box at most this elongated (a 2 x 5 px dot of a thin 300 dpi face), and the two
+# dots' areas within this ratio of each other.
+_DOT_ASPECT, _DOT_AREAS = 2.5, 2.5
+# The colon's two dots: centres this close across (ink heights), the blank between them and
+# the whole colon's height within these bounds (a period under an apostrophe is not one).
+_COLON_DX = 0.25
+_COLON_GAP = (0.1, 0.7)
+_COLON_SPAN = (0.35, 1.05)
+# A third dot this many colon gaps above or below the pair makes it a run of a dotted rule
+# (a frame drawn in dots: FUNSD 0012947358, SROIE 073), not a colon.
+_CHAIN_GAP = 1.6
+# A colon between a label and its value may stand in a column of its own, far from both
+# (SROIE 024: ``TOTAL TAX          :          3.12``, 10 ink heights from either).
+_COLON_REACH = 30.0
+
+
+def missed_colons(
+    ink: NDArray[Any], boxes: list[tuple[float, float, float, float]], ink_height: float
+) -> list[tuple[FloatArray, tuple[float, float, float, float]]]:
+    """Colons that no box covers: quads a line of text tall, each with the colon's own box.
+
+    A colon set apart in a column of its own (``Sub Total      :      RM 68.87``) is two dots
+    and nothing else: no detector finds a line there, and ``missed_words`` skips ink that
+    small. Two dots of a size, one above the other at a colon's spacing, on clean paper and
+    on a row of text, are handed to the recogniser with a line's height of paper around them
+    (the colon's box, inside the quad, says which ink is the colon's), so the recogniser,
+    not this geometry, says whether they read as ``:``.
+    """
+    if ink_height < 4 or ink.size == 0:
+        return []
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1 or n > _MAX_CANDIDATES:
+        return []
+    x, y, w, h, area = (stats[1:, k].astype(np.float64) for k in range(5))
+    loose = _uncovered(ink.shape[:2], boxes, _COVER_PAD * ink_height, x, y, w, h)
+    lo, hi = max(2.0, _DOT_MIN * ink_height), _DOT_MAX * ink_height
+    dot = (
+        loose
+        & (w >= lo)
+        & (w <= hi)
+        & (h >= lo)
+        & (h <= hi)
+        & (np.maximum(w, h) <= _DOT_ASPECT * np.minimum(w, h))
+        & (area >= _DOT_FILL * w * h)
+    )
+    order = np.flatnonzero(dot)
+    if not len(order) or len(order) > _MAX_PARTS:
+        return []
+    order = order[np.argsort(y[order])]
+    free = np.flatnonzero(loose)
+    cx = x + w / 2
+    used: set[int] = set()
+    found: list[tuple[FloatArray, tuple[float, float, float, float]]] = []
+    height, width = ink.shape[:2]
+    for i in (int(k) for k in order):
+        if i in used:
+            continue
+        for j in (int(k) for k in order):
+            if j == i or j in used or y[j] <= y[i]:
+                continue
+            gap = y[j] - (y[i] + h[i])
+            span = y[j] + h[j] - y[i]
+            if not (
+                abs(cx[i] - cx[j]) <= _COLON_DX * ink_height
+                and _COLON_GAP[0] * ink_height <= gap <= _COLON_GAP[1] * ink_height
+                and _COLON_SPAN[0] * ink_height <= span <= _COLON_SPAN[1] * ink_height
+                and max(area[i], area[j]) <= _DOT_AREAS * min(area[i], area[j])
+            ):
+                continue
+            colon = (min(x[i], x[j]), y[i], max(x[i] + w[i], x[j] + w[j]), y[j] + h[j])
+            if (
+                _in_chain(i, j, order, cx, y, h, gap, ink_height)
+                or not _clean(colon, span, (i, j), free, x, y, w, h)
+                or not _beside_text(colon, boxes, ink_height, _COLON_REACH)
+            ):
+                continue
+            used.update((i, j))
+            # A line's paper around it (the colon sits on the baseline, its top dot near
+            # x-height): what the recogniser expects beside a glyph.
+            gx0, gy0, gx1, gy1 = colon
+            x0, x1 = max(0.0, gx0 - span), min(float(width), gx1 + span)
+            y0, y1 = max(0.0, gy1 - 1.5 * span), min(float(height), gy1 + 0.4 * span)
+            quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+            found.append((quad, (gx0 - x0, gy0 - y0, gx1 - x0, gy1 - y0)))
+            break
+    return found if len(found) <= _MAX_GROUPS else []
+
+
+def _uncovered(
+    shape: tuple[int, ...],
+    boxes: list[tuple[float, float, float, float]],
+    pad: float,
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    w: NDArray[np.float64],
+    h: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """Which components' boxes touch no detected box grown by ``pad``.
+
+    Every component of the page is tested (the colon test needs the specks too), so the boxes
+    are painted once and each component looks up its sum in the integral image: linear in
+    the components, where the pairwise test was components x boxes.
+    """
+    height, width = shape
+    cover = np.zeros((height, width), dtype=np.uint8)
+    for bx0, by0, bx1, by1 in boxes:
+        left, top = max(0, math.floor(bx0 - pad)), max(0, math.floor(by0 - pad))
+        right, bottom = min(width, math.ceil(bx1 + pad)), min(height, math.ceil(by1 + pad))
+        cover[top:bottom, left:right] = 1
+    total = cv2.integral(cover)
+    c0, r0 = x.astype(np.intp), y.astype(np.intp)
+    c1, r1 = c0 + w.astype(np.intp), r0 + h.astype(np.intp)
+    inside = total[r1, c1] - total[r0, c1] - total[r1, c0] + total[r0, c0]
+    return np.asarray(inside == 0)
+
+
+def _clean(
+    colon: tuple[float, float, float, float],
+    span: float,
+    dots: tuple[int, int],
+    free: NDArray[np.intp],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    w: NDArray[np.float64],
+    h: NDArray[np.float64],
+) -> bool:
+    """Whether no other uncovered ink lies within a colon's height of the two dots.
+
+    A printed colon stands on blank paper; two specks of a speckled scan (FUNSD 00283813)
+    have more specks about them, and the recogniser reads a clean pair of them as ``:``.
+    """
+    gx0, gy0, gx1, gy1 = colon
+    near = (
+        (x[free] < gx1 + span)
+        & (x[free] + w[free] > gx0 - span)
+        & (y[free] < gy1 + 0.5 * span)
+        & (y[free] + h[free] > gy0 - 0.5 * span)
+    )
+    return int(near.sum()) <= len(dots)
+
+
+def _in_chain(
+    i: int,
+    j: int,
+    order: NDArray[np.intp],
+    cx: NDArray[np.float64],
+    y: NDArray[np.float64],
+    h: NDArray[np.float64],
+    gap: float,
+    ink_height: float,
+) -> bool:
+    """Whether dots ``i`` (above) and ``j`` continue into a dot above ``i`` or below ``j``.
+
+    A colon is two dots with paper above and below; a dotted rule repeats them at one pitch.
+    Stacked colons (``Address :`` over a row of ``:``) sit a line apart, well past
+    ``_CHAIN_GAP`` colon gaps.
+    """
+    reach = _CHAIN_GAP * gap + 2.0
+    near = np.abs(cx[order] - cx[i]) <= _COLON_DX * ink_height
+    above = y[i] - (y[order] + h[order])
+    below = y[order] - (y[j] + h[j])
+    chained = near & (((above >= 0) & (above <= reach)) | ((below >= 0) & (below <= reach)))
+    return bool(chained.any())
+
+
+__all__ = ["missed_colons", "missed_words"]

@@ -77,7 +77,7 @@ from docsight.engines.bullets import add_bullets
 from docsight.engines.checkboxes import find_checkboxes, ink_mask, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
-from docsight.engines.missed import missed_words
+from docsight.engines.missed import missed_colons, missed_words
 from docsight.errors import EngineFailedError, EngineUnavailableError
 from docsight.models import EngineOutput, LayoutBlock, Line, Rotation
 from docsight.settings import Settings
@@ -104,6 +104,17 @@ def _covered(quad: Any, others: list[Any]) -> bool:
         if w > 0 and h > 0 and w * h / area > 0.5:
             return True
     return False
+
+
+def _alone(piece: ImageArray, box: tuple[float, float, float, float]) -> ImageArray:
+    """``piece`` with paper painted over all but ``box``: a glyph without its neighbours' ink."""
+    x0, y0, x1, y1 = (round(v) for v in box)
+    out = piece.copy()
+    paper = np.median(piece.reshape(-1, piece.shape[-1]), axis=0).astype(piece.dtype)
+    keep = np.zeros(piece.shape[:2], dtype=bool)
+    keep[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1] = True
+    out[~keep] = paper
+    return out
 
 
 def _is_flat(quad: Any) -> bool:
@@ -363,16 +374,23 @@ class RapidOcrEngine:
         profiles = [ink_profile(c) for c in crops]
         _add(timings, "rec", mark)
         mark = time.perf_counter()
-        extra = self._missed(ink, quads, profiles)
+        extra, colons = self._missed(ink, quads, profiles)
         _add(timings, "missed", mark)
         mark = time.perf_counter()
         crops += [crop(img, q) for q in extra]
+        crops += [_alone(crop(img, q), box) for q, box in colons]
+        colons = [q for q, _ in colons]
         profiles += [ink_profile(c) for c in crops[len(quads) :]]
-        raw = self._raw_lines([*quads, *extra], crops, profiles)
+        raw = self._raw_lines([*quads, *extra, *colons], crops, profiles, len(quads))
+        words = raw[len(quads) : len(quads) + len(extra)]
         found = [
             r
-            for r in raw[len(quads) :]
+            for r in words
             if r.score >= self._tuning.missed_score and any(c.text.isalnum() for c in r.chars)
+        ] + [
+            r
+            for r in raw[len(quads) + len(extra) :]
+            if r.text == ":" and r.score >= self._tuning.colon_score
         ]
         raw = self._unstack(img, raw[: len(quads)]) + found
         self._rec_session.release()
@@ -385,16 +403,19 @@ class RapidOcrEngine:
         gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
         return gray, ink_mask(gray)
 
-    def _missed(self, ink: Any, quads: list[Any], profiles: list[tuple[Any, float]]) -> list[Any]:
-        """Quads around words of ink that no detected box covers (``engines.missed``)."""
+    def _missed(
+        self, ink: Any, quads: list[Any], profiles: list[tuple[Any, float]]
+    ) -> tuple[list[Any], list[Any]]:
+        """Quads around words and colons of ink that no detected box covers (``engines.missed``)."""
         flat = [h for q, (_, h) in zip(quads, profiles, strict=True) if _is_flat(q)]
         if not flat:
-            return []
+            return [], []
         boxes = [
             (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
             for q in quads
         ]
-        return missed_words(ink, boxes, float(np.median(flat)))
+        ink_height = float(np.median(flat))
+        return missed_words(ink, boxes, ink_height), missed_colons(ink, boxes, ink_height)
 
     def _confidences(self, crops: list[ImageArray]) -> list[float]:
         """Each crop's mean character probability: what the orientation tests compare."""
@@ -414,13 +435,14 @@ class RapidOcrEngine:
         quads: list[Any],
         crops: list[ImageArray],
         profiles: list[tuple[Any, float]] | None = None,
+        first: int | None = None,
     ) -> list[RawLine]:
-        """Each crop read, with its ink profile for the word splitter."""
+        """Each crop read, with its ink profile for the word splitter (``recognize``: ``first``)."""
         if not quads:
             return []
         if profiles is None:
             profiles = [ink_profile(c) for c in crops]
-        readings = recognize(self._rec_session, self._charset, crops, self._tuning)
+        readings = recognize(self._rec_session, self._charset, crops, self._tuning, first)
         return [
             RawLine(quad, score, piece.shape[0], chars, ink=ink, ink_height=ink_height)
             for quad, piece, (chars, score), (ink, ink_height) in zip(
