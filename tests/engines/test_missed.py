@@ -139,11 +139,28 @@ def test_two_specks_among_others_are_not_a_colon() -> None:
     assert all(not (y0 - 2 <= float(q[:, 1].mean()) <= y1 + 2) for q, _ in found)
 
 
+def test_a_column_of_colons_down_blank_rows_is_a_rule_not_punctuation() -> None:
+    # A court filing's caption: a colon on every line, written rows and blank ones alike.
+    rows = [("EQUAL", "", 60), ("", "", 100), ("Plaintiff,", "CIVIL ACTION", 140)]
+    rows += [("", "", 180), ("v.", "", 220), ("", "", 260), ("HIRE", "JURY TRIAL", 300)]
+
+    def page(blank_colons: bool) -> tuple[np.ndarray, list[Box]]:
+        items = [(":", 420, y) for label, _, y in rows if label or blank_colons]
+        words = [(t, x, y) for label, value, y in rows for t, x in ((label, 40), (value, 500)) if t]
+        ink, boxes = _draw(words + items)
+        return ink, boxes[: len(words)]
+
+    ink, words = page(blank_colons=True)
+    height = words[0][3] - words[0][1]
+    assert missed_colons(ink, words, height) == []
+    ink, words = page(blank_colons=False)  # the same colons kept to the written rows
+    assert len(missed_colons(ink, words, height)) == 4
+
+
 def test_a_colon_far_from_any_row_is_not_looked_for() -> None:
     ink, words, _ = _colon_rows()
     height = words[0][3] - words[0][1]
     assert missed_colons(ink, [], height) == []
-    assert missed_colons(ink, words[:1], height) != []  # its own row: beside a label
     below = [(b[0], b[1] + 300, b[2], b[3] + 300) for b in words]
     assert missed_colons(ink, below, height) == []
 

@@ -165,6 +165,8 @@ _CHAIN_GAP = 1.6
 # A colon between a label and its value may stand in a column of its own, far from both
 # (SROIE 024: ``TOTAL TAX          :          3.12``, 10 ink heights from either).
 _COLON_REACH = 30.0
+# Colons of one column on rows without text past which the column is a rule (``_separator``).
+_SEPARATOR_BLANKS = 2
 
 
 def missed_colons(
@@ -203,8 +205,7 @@ def missed_colons(
     free = np.flatnonzero(loose)
     cx = x + w / 2
     used: set[int] = set()
-    found: list[tuple[FloatArray, tuple[float, float, float, float]]] = []
-    height, width = ink.shape[:2]
+    colons: list[tuple[float, float, float, float]] = []
     for i in (int(k) for k in order):
         if i in used:
             continue
@@ -221,22 +222,50 @@ def missed_colons(
             ):
                 continue
             colon = (min(x[i], x[j]), y[i], max(x[i] + w[i], x[j] + w[j]), y[j] + h[j])
-            if (
-                _in_chain(i, j, order, cx, y, h, gap, ink_height)
-                or not _clean(colon, span, (i, j), free, x, y, w, h)
-                or not _beside_text(colon, boxes, ink_height, _COLON_REACH)
+            if _in_chain(i, j, order, cx, y, h, gap, ink_height) or not _clean(
+                colon, span, (i, j), free, x, y, w, h
             ):
                 continue
             used.update((i, j))
-            # A line's paper around it (the colon sits on the baseline, its top dot near
-            # x-height): what the recogniser expects beside a glyph.
-            gx0, gy0, gx1, gy1 = colon
-            x0, x1 = max(0.0, gx0 - span), min(float(width), gx1 + span)
-            y0, y1 = max(0.0, gy1 - 1.5 * span), min(float(height), gy1 + 0.4 * span)
-            quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
-            found.append((quad, (gx0 - x0, gy0 - y0, gx1 - x0, gy1 - y0)))
+            colons.append(colon)
             break
+    beside = [_beside_text(c, boxes, ink_height, _COLON_REACH) for c in colons]
+    found: list[tuple[FloatArray, tuple[float, float, float, float]]] = []
+    height, width = ink.shape[:2]
+    for k, colon in enumerate(colons):
+        if not beside[k] or _separator(k, colons, beside, ink_height):
+            continue
+        # A line's paper around it (the colon sits on the baseline, its top dot near
+        # x-height): what the recogniser expects beside a glyph.
+        gx0, gy0, gx1, gy1 = colon
+        span = gy1 - gy0
+        x0, x1 = max(0.0, gx0 - span), min(float(width), gx1 + span)
+        y0, y1 = max(0.0, gy1 - 1.5 * span), min(float(height), gy1 + 0.4 * span)
+        quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+        found.append((quad, (gx0 - x0, gy0 - y0, gx1 - x0, gy1 - y0)))
     return found if len(found) <= _MAX_GROUPS else []
+
+
+def _separator(
+    k: int,
+    colons: list[tuple[float, float, float, float]],
+    beside: list[bool],
+    ink_height: float,
+) -> bool:
+    """Whether colon ``k`` belongs to a column of colons that runs on past the text's rows.
+
+    A court filing's caption is split by a column of colons, one per line, down blank rows as
+    well as written ones (scribeocr filing_01): a rule drawn in colons, which transcriptions
+    leave out. A label's colon stands on its row; a column of them (a receipt's ``Sub Total
+    :`` / ``Service Charge :``) keeps to the rows that hold text.
+    """
+    centre = (colons[k][0] + colons[k][2]) / 2
+    column = [
+        b
+        for c, b in zip(colons, beside, strict=True)
+        if abs((c[0] + c[2]) / 2 - centre) <= _COLON_DX * ink_height
+    ]
+    return column.count(False) >= _SEPARATOR_BLANKS
 
 
 def _uncovered(
