@@ -92,14 +92,19 @@ def test_a_page_strewn_with_uncovered_glyphs_is_left_alone() -> None:
     assert len(missed_words(few, boxes[:3], 14.0)) == 3
 
 
-def _colon_rows(size: int = 24) -> tuple[np.ndarray, list[Box], list[Box]]:
-    """Labels and values with a colon standing alone between them: ink, word boxes, colons."""
+def _colon_items() -> list[tuple[str, int, int]]:
+    """A receipt's totals: label, a colon standing alone, value, as ``(text, x, y)``."""
     rows = [("Sub Total", "RM 68.87"), ("Service Charge", "RM 0.00"), ("GST/TAX 6%", "RM 4.13")]
-    items = []
-    for k, (label, value) in enumerate(rows):
-        y = 60 + 40 * k
-        items += [(label, 40, y), (":", 420, y), (value, 700, y)]
-    ink, boxes = _draw(items, size)
+    return [
+        (text, x, 60 + 40 * k)
+        for k, (label, value) in enumerate(rows)
+        for text, x in ((label, 40), (":", 420), (value, 700))
+    ]
+
+
+def _colon_rows(size: int = 24) -> tuple[np.ndarray, list[Box], list[Box]]:
+    """``_colon_items`` drawn: the ink, the words' boxes and the colons' boxes."""
+    ink, boxes = _draw(_colon_items(), size)
     return ink, [b for k, b in enumerate(boxes) if k % 3 != 1], boxes[1::3]
 
 
@@ -216,10 +221,8 @@ def test_the_engine_reads_colons_standing_alone_in_their_column(engine: RapidOcr
     image = Image.new("RGB", (900, 260), "white")
     draw = ImageDraw.Draw(image)
     font = _font(24)
-    rows = [("Sub Total", "RM 68.87"), ("Service Charge", "RM 0.00"), ("GST/TAX 6%", "RM 4.13")]
-    for k, (label, value) in enumerate(rows):
-        for text, x in ((label, 40), (":", 420), (value, 700)):
-            draw.text((x, 60 + 40 * k), text, fill="black", font=font)
+    for text, x, y in _colon_items():
+        draw.text((x, y), text, fill="black", font=font)
     page = PageImage(image=image, number=1, dpi=150)
     off = RapidOcrEngine(engine._settings, Tuning(colon_score=2.0))  # nothing passes
     colons = [w.text for ln in engine.recognize(page).lines for w in ln.words].count(":")

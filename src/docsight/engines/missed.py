@@ -47,8 +47,20 @@ _MAX_CANDIDATES = 30_000
 _MAX_PARTS = 10 * _MAX_GROUPS
 
 
+def components(ink: NDArray[Any]) -> NDArray[np.int32]:
+    """The ink mask's 8-connected components' stats (``cv2.CC_STAT_*`` columns), background first.
+
+    Both searches below read the same components: the engine labels the page once and hands
+    the stats to each (``stats=``) instead of labelling it twice.
+    """
+    return np.asarray(cv2.connectedComponentsWithStats(ink, connectivity=8)[2])
+
+
 def missed_words(
-    ink: NDArray[Any], boxes: list[tuple[float, float, float, float]], ink_height: float
+    ink: NDArray[Any],
+    boxes: list[tuple[float, float, float, float]],
+    ink_height: float,
+    stats: NDArray[np.int32] | None = None,
 ) -> list[FloatArray]:
     """Quads (clockwise from top left, page pixels) around ink groups that no box covers.
 
@@ -57,8 +69,8 @@ def missed_words(
     """
     if ink_height < 4 or ink.size == 0:
         return []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n <= 1:
+    stats = components(ink) if stats is None else stats
+    if len(stats) <= 1:
         return []
     x, y, w, h = (stats[1:, k].astype(np.float64) for k in range(4))
     keep = (
@@ -170,7 +182,10 @@ _SEPARATOR_BLANKS = 2
 
 
 def missed_colons(
-    ink: NDArray[Any], boxes: list[tuple[float, float, float, float]], ink_height: float
+    ink: NDArray[Any],
+    boxes: list[tuple[float, float, float, float]],
+    ink_height: float,
+    stats: NDArray[np.int32] | None = None,
 ) -> list[tuple[FloatArray, tuple[float, float, float, float]]]:
     """Colons that no box covers: quads a line of text tall, each with the colon's own box.
 
@@ -183,8 +198,8 @@ def missed_colons(
     """
     if ink_height < 4 or ink.size == 0:
         return []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n <= 1 or n > _MAX_CANDIDATES:
+    stats = components(ink) if stats is None else stats
+    if len(stats) <= 1 or len(stats) > _MAX_CANDIDATES:
         return []
     x, y, w, h, area = (stats[1:, k].astype(np.float64) for k in range(5))
     loose = _uncovered(ink.shape[:2], boxes, _COVER_PAD * ink_height, x, y, w, h)
@@ -210,6 +225,8 @@ def missed_colons(
         if i in used:
             continue
         for j in (int(k) for k in order):
+            if y[j] - y[i] > _COLON_SPAN[1] * ink_height:
+                break  # sorted by top: every later dot starts lower still
             if j == i or j in used or y[j] <= y[i]:
                 continue
             gap = y[j] - (y[i] + h[i])

@@ -77,7 +77,7 @@ from docsight.engines.bullets import add_bullets
 from docsight.engines.checkboxes import find_checkboxes, ink_mask, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
-from docsight.engines.missed import missed_colons, missed_words
+from docsight.engines.missed import components, missed_colons, missed_words
 from docsight.errors import EngineFailedError, EngineUnavailableError
 from docsight.models import EngineOutput, LayoutBlock, Line, Rotation
 from docsight.settings import Settings
@@ -379,9 +379,9 @@ class RapidOcrEngine:
         mark = time.perf_counter()
         crops += [crop(img, q) for q in extra]
         crops += [_alone(crop(img, q), box) for q, box in colons]
-        colons = [q for q, _ in colons]
         profiles += [ink_profile(c) for c in crops[len(quads) :]]
-        raw = self._raw_lines([*quads, *extra, *colons], crops, profiles, len(quads))
+        colon_quads = [q for q, _ in colons]
+        raw = self._raw_lines([*quads, *extra, *colon_quads], crops, profiles, len(quads))
         words = raw[len(quads) : len(quads) + len(extra)]
         found = [
             r
@@ -414,8 +414,11 @@ class RapidOcrEngine:
             (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
             for q in quads
         ]
-        ink_height = float(np.median(flat))
-        return missed_words(ink, boxes, ink_height), missed_colons(ink, boxes, ink_height)
+        ink_height, stats = float(np.median(flat)), components(ink)
+        return (
+            missed_words(ink, boxes, ink_height, stats),
+            missed_colons(ink, boxes, ink_height, stats),
+        )
 
     def _confidences(self, crops: list[ImageArray]) -> list[float]:
         """Each crop's mean character probability: what the orientation tests compare."""
