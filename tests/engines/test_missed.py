@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from docsight.engines._rapid_pipeline import Tuning
 from docsight.engines.base import PageImage
 from docsight.engines.checkboxes import ink_mask
-from docsight.engines.missed import missed_colons, missed_words
+from docsight.engines.missed import missed_colons, missed_marks, missed_words
 from docsight.engines.rapid import RapidOcrEngine
 from support.rapid import rapid_engine
 
@@ -230,3 +230,36 @@ def test_the_engine_reads_colons_standing_alone_in_their_column(engine: RapidOcr
     assert before < 3
     assert colons == 3
     assert "Sub Total : RM 68.87" in engine.recognize(page).markdown
+
+
+def _mark_row(dashes: int) -> tuple[np.ndarray, list[Box]]:
+    """A label, ``dashes`` lone dashes 2 ink heights apart, and a value, on one row."""
+    ink = np.zeros((200, 900), dtype=np.uint8)
+    ink[80:100, 40:200] = 1  # the label's block of ink, boxed
+    ink[80:100, 700:800] = 1  # the value, boxed
+    for k in range(dashes):
+        ink[89:92, 400 + 40 * k : 410 + 40 * k] = 1
+    return ink, [(40.0, 78.0, 200.0, 102.0), (700.0, 78.0, 800.0, 102.0)]
+
+
+def test_a_lone_dash_between_label_and_value_is_found_and_a_leader_is_not() -> None:
+    ink, boxes = _mark_row(1)
+    found = missed_marks(ink, boxes, 20.0)
+    assert len(found) == 1
+    quad, (x0, _, x1, _) = found[0]
+    assert quad[0, 0] + x0 == 400 and quad[0, 0] + x1 == 410
+    assert missed_marks(ink, [*boxes, (395.0, 85.0, 415.0, 95.0)], 20.0) == []  # boxed
+    ink, boxes = _mark_row(5)  # ``- - - - -``: a leader, not punctuation
+    assert missed_marks(ink, boxes, 20.0) == []
+
+
+def test_an_underline_does_not_fill_the_blank_between_words() -> None:
+    from docsight.engines._rapid_pipeline import ink_profile
+
+    crop = np.full((30, 200, 3), 255, dtype=np.uint8)
+    crop[5:22, 10:80] = 0  # a word
+    crop[5:22, 110:190] = 0  # the next one, 30 px of paper between
+    crop[20:22, 5:195] = 0  # ruled under both, through the middle rows' band
+    columns, height = ink_profile(crop)
+    assert not columns[85:105].any()
+    assert height == 17

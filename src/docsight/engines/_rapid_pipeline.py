@@ -136,6 +136,7 @@ class Tuning:
     point_gap: float = 0.7
     missed_score: float = 0.9
     colon_score: float = 0.5
+    mark_score: float = 0.85
     cell_pitch: float = 1.75
     cell_blank: float = 0.5
     glued_gap: float = 0.2
@@ -362,13 +363,31 @@ def ink_mask(img: ImageArray) -> ImageArray:
     return page_ink_mask(gray)
 
 
+def _without_rules(binary: ImageArray) -> ImageArray:
+    """``binary`` less its horizontal runs longer than twice the crop's height: rules.
+
+    An underlined heading (``Tax (RM)`` ruled beneath, SROIE 014) or a form's fill-in line
+    under typed text inks every column of the crop, so the blank between words vanishes from
+    the profile and the words are glued; the rule also doubles the inked rows' height. No
+    glyph stroke runs that long inside a line.
+    """
+    h, w = binary.shape[:2]
+    if w <= 2 * h:
+        return binary
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * h, 1))
+    rules = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+    if not rules.any():
+        return binary
+    return np.asarray(binary - rules, dtype=binary.dtype)
+
+
 def ink_profile(img: ImageArray) -> tuple[NDArray[np.bool_], float]:
     """Which columns of a line crop hold ink, and how tall the inked rows are.
 
     Only the middle rows count for the columns, so a neighbouring line caught in the crop's
     margin does not fill the gaps.
     """
-    binary = ink_mask(img)
+    binary = _without_rules(ink_mask(img))
     h = binary.shape[0]
     rows = np.flatnonzero(binary.mean(axis=1) > 0.02)
     ink_height = float(rows[-1] - rows[0] + 1) if len(rows) else float(h)

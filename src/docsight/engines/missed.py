@@ -173,7 +173,7 @@ _COLON_GAP = (0.1, 0.7)
 _COLON_SPAN = (0.35, 1.05)
 # A third dot this many colon gaps above or below the pair makes it a run of a dotted rule
 # (a frame drawn in dots: FUNSD 0012947358, SROIE 073), not a colon.
-_CHAIN_GAP = 1.6
+_CHAIN_GAP = 1.3
 # A colon between a label and its value may stand in a column of its own, far from both
 # (SROIE 024: ``TOTAL TAX          :          3.12``, 10 ink heights from either).
 _COLON_REACH = 30.0
@@ -240,7 +240,7 @@ def missed_colons(
                 continue
             colon = (min(x[i], x[j]), y[i], max(x[i] + w[i], x[j] + w[j]), y[j] + h[j])
             if _in_chain(i, j, order, cx, y, h, gap, ink_height) or not _clean(
-                colon, span, (i, j), free, x, y, w, h
+                colon, span, 2, free, x, y, w, h
             ):
                 continue
             used.update((i, j))
@@ -316,14 +316,14 @@ def _uncovered(
 def _clean(
     colon: tuple[float, float, float, float],
     span: float,
-    dots: tuple[int, int],
+    own: int,
     free: NDArray[np.intp],
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     w: NDArray[np.float64],
     h: NDArray[np.float64],
 ) -> bool:
-    """Whether no other uncovered ink lies within a colon's height of the two dots.
+    """Whether no uncovered ink but its ``own`` parts lies within ``span`` of a colon or mark.
 
     A printed colon stands on blank paper; two specks of a speckled scan (FUNSD 00283813)
     have more specks about them, and the recogniser reads a clean pair of them as ``:``.
@@ -335,7 +335,7 @@ def _clean(
         & (y[free] < gy1 + 0.5 * span)
         & (y[free] + h[free] > gy0 - 0.5 * span)
     )
-    return int(near.sum()) <= len(dots)
+    return int(near.sum()) <= own
 
 
 def _in_chain(
@@ -362,4 +362,152 @@ def _in_chain(
     return bool(chained.any())
 
 
-__all__ = ["missed_colons", "missed_words"]
+# A lone mark (``-``, ``=``, ``*``, ``+``), in ink heights: at least this long on its longer
+# side (shorter is a dot, the colon search's), at most this wide and this tall (taller is a
+# glyph, ``missed_words``'), its parts joined across this much paper (the bars of ``=``).
+_MARK_MIN, _MARK_WIDTH, _MARK_HEIGHT, _MARK_JOIN = 0.25, 1.0, _MIN_HEIGHT, 0.3
+# Paper about a mark (ink heights across, half that up and down) that no other loose ink may
+# touch: the dashes of a rule a line above (SROIE 013) stay outside it.
+_MARK_CLEAR = 0.6
+# A twin of a mark on its row within this many ink heights makes both a leader's dashes.
+_MARK_RUN = 3.0
+# A mark is one to three parts (``=`` is two bars; a blurred ``*`` may break up).
+_MARK_PARTS = 3
+
+
+def missed_marks(
+    ink: NDArray[Any],
+    boxes: list[tuple[float, float, float, float]],
+    ink_height: float,
+    stats: NDArray[np.int32] | None = None,
+    skip: list[tuple[float, float, float, float]] | None = None,
+) -> list[tuple[FloatArray, tuple[float, float, float, float]]]:
+    """Small marks no box covers (a lone ``-``, ``=``, ``*``): quads with the mark's own box.
+
+    A receipt sets a dash, an equals sign or an asterisk in a column of its own (SROIE 013:
+    ``Total Items      =      1.00``; 017: ``0      *      UNIT``), as it does a colon: no
+    detector boxes it and ``missed_words`` skips ink shorter than a letter. Loose components
+    of a mark's size are joined into marks; a mark on clean paper on a row of text is handed
+    to the recogniser at the row's own height (where it stands in that height tells ``-`` from
+    ``_``), which says what it is. ``skip``: boxes already taken (the colons).
+    """
+    if ink_height < 4 or ink.size == 0:
+        return []
+    stats = components(ink) if stats is None else stats
+    if len(stats) <= 1 or len(stats) > _MAX_CANDIDATES:
+        return []
+    x, y, w, h = (stats[1:, k].astype(np.float64) for k in range(4))
+    # A flat mark just above a line lies in that line's box margin (SROIE 017's dash, 1 px
+    # into the box below it) without being read there: only a box over its centre covers it.
+    one = np.ones_like(w)
+    loose = _uncovered(ink.shape[:2], boxes, 0.0, x + w // 2, y + h // 2, one, one)
+    small = (np.maximum(w, h) <= _MARK_WIDTH * ink_height) & (h < _MARK_HEIGHT * ink_height)
+    # Any small ink about a mark makes it a rule's dash or a speck among specks, whether a box
+    # covers that ink or not (a dashed rule runs on under the next line's box: SROIE 013).
+    free = np.flatnonzero(loose | small)
+    small &= loose & (np.maximum(w, h) >= max(2.0, _DOT_MIN * ink_height))
+    order = np.flatnonzero(small)
+    if not len(order) or len(order) > _MAX_PARTS:
+        return []
+    join = _MARK_JOIN * ink_height
+    marks: list[list[float]] = []  # x0, y0, x1, y1, parts
+    for i in order[np.argsort(x[order])]:
+        x0, y0, x1, y1 = x[i], y[i], x[i] + w[i], y[i] + h[i]
+        for m in marks:
+            if x0 - m[2] <= join and m[0] - x1 <= join and y0 - m[3] <= join and m[1] - y1 <= join:
+                m[0], m[1], m[2], m[3] = min(m[0], x0), min(m[1], y0), max(m[2], x1), max(m[3], y1)
+                m[4] += 1
+                break
+        else:
+            marks.append([x0, y0, x1, y1, 1.0])
+    taken = skip or []
+    height, width = ink.shape[:2]
+    found: list[tuple[FloatArray, tuple[float, float, float, float]]] = []
+    for k, (gx0, gy0, gx1, gy1, parts) in enumerate(marks):
+        mark = (gx0, gy0, gx1, gy1)
+        mw, mh = gx1 - gx0, gy1 - gy0
+        if (
+            _in_run(k, marks, ink_height)
+            or parts > _MARK_PARTS
+            or max(mw, mh) < _MARK_MIN * ink_height
+            or mw > _MARK_WIDTH * ink_height
+            or mh > _MARK_HEIGHT * ink_height
+            or any(_overlaps(mark, t) for t in taken)
+        ):
+            continue
+        inside = (
+            (x[free] >= gx0)
+            & (x[free] + w[free] <= gx1)
+            & (y[free] >= gy0)
+            & (y[free] + h[free] <= gy1)
+        )
+        if not _clean(mark, _MARK_CLEAR * ink_height, int(inside.sum()), free, x, y, w, h):
+            continue
+        row = _row(mark, boxes, ink_height, _COLON_REACH, centre=True)
+        if row is None:
+            continue
+        # The row's own height about the mark, and as wide as a glyph with paper either side:
+        # a crop taller than wide is read as a vertical line.
+        ry0, ry1 = min(row[1], gy0), max(row[3], gy1)
+        half = max(0.75 * (ry1 - ry0), mw / 2 + 0.5 * ink_height)
+        cx = (gx0 + gx1) / 2
+        x0, x1 = max(0.0, cx - half), min(float(width), cx + half)
+        y0, y1 = max(0.0, ry0), min(float(height), ry1)
+        quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+        found.append((quad, (gx0 - x0, gy0 - y0, gx1 - x0, gy1 - y0)))
+    return found if len(found) <= _MAX_GROUPS else []
+
+
+def _in_run(k: int, marks: list[list[float]], ink_height: float) -> bool:
+    """Whether mark ``k`` has a twin on its row within ``_MARK_RUN`` ink heights.
+
+    Leaders and dashed rules repeat one dash along a row (FUNSD 0001485288's ``- - - - -``
+    after each label, SROIE 012's rules between totals); a receipt's lone ``=`` or ``*``
+    stands alone on its row.
+    """
+    x0, y0, x1, y1, _ = marks[k]
+    cy, w, h = (y0 + y1) / 2, x1 - x0, y1 - y0
+    for j, (ox0, oy0, ox1, oy1, _) in enumerate(marks):
+        if j == k or abs((oy0 + oy1) / 2 - cy) > _MARK_JOIN * ink_height:
+            continue
+        if max(ox0 - x1, x0 - ox1) > _MARK_RUN * ink_height:
+            continue
+        ow, oh = ox1 - ox0, oy1 - oy0
+        if max(ow, w) <= 2 * min(ow, w) + 2 and max(oh, h) <= 2 * min(oh, h) + 2:
+            return True
+    return False
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _row(
+    group: tuple[float, float, float, float],
+    boxes: list[tuple[float, float, float, float]],
+    ink_height: float,
+    reach_heights: float,
+    centre: bool = False,
+) -> tuple[float, float, float, float] | None:
+    """The nearest detected line on the group's row within ``reach_heights``, if any.
+
+    ``centre``: the row must hold the group's centre (a dash is too flat to overlap half of
+    a row by its own height, but it stands inside the row's band).
+    """
+    gx0, gy0, gx1, gy1 = group
+    reach = reach_heights * ink_height
+    best: tuple[float, float, float, float] | None = None
+    best_gap = math.inf
+    for box in boxes:
+        x0, y0, x1, y1 = box
+        if centre:
+            on_row = y0 <= (gy0 + gy1) / 2 <= y1
+        else:
+            on_row = min(y1, gy1) - max(y0, gy0) >= 0.5 * (gy1 - gy0)
+        gap = max(x0 - gx1, gx0 - x1, 0.0)
+        if on_row and gap <= reach and gap < best_gap:
+            best, best_gap = box, gap
+    return best
+
+
+__all__ = ["missed_colons", "missed_marks", "missed_words"]

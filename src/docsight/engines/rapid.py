@@ -77,7 +77,7 @@ from docsight.engines.bullets import add_bullets
 from docsight.engines.checkboxes import find_checkboxes, ink_mask, merge_checkboxes
 from docsight.engines.layout import LayoutModel
 from docsight.engines.markup import compose
-from docsight.engines.missed import components, missed_colons, missed_words
+from docsight.engines.missed import components, missed_colons, missed_marks, missed_words
 from docsight.errors import EngineFailedError, EngineUnavailableError
 from docsight.models import EngineOutput, LayoutBlock, Line, Rotation
 from docsight.settings import Settings
@@ -122,6 +122,10 @@ def _is_flat(quad: Any) -> bool:
     width, height = quad_size(quad)
     return width > height
 
+
+# What a lone mark (``missed.missed_marks``) may read as: marks a receipt sets in a column of
+# its own. A speck reads as ``.`` or ``'`` and a rule's fragment as ``_``: never kept.
+LONE_MARKS = frozenset({"-", "=", "*", "+"})
 
 # ``np.rot90``'s counter-clockwise quarter turns as the clockwise degrees results report.
 _CLOCKWISE: dict[int, Rotation] = {0: 0, 1: 270, 2: 180, 3: 90}
@@ -374,24 +378,34 @@ class RapidOcrEngine:
         profiles = [ink_profile(c) for c in crops]
         _add(timings, "rec", mark)
         mark = time.perf_counter()
-        extra, colons = self._missed(ink, quads, profiles)
+        extra, colons, marks = self._missed(ink, quads, profiles)
         _add(timings, "missed", mark)
         mark = time.perf_counter()
         crops += [crop(img, q) for q in extra]
-        crops += [_alone(crop(img, q), box) for q, box in colons]
+        crops += [_alone(crop(img, q), box) for q, box in [*colons, *marks]]
         profiles += [ink_profile(c) for c in crops[len(quads) :]]
-        colon_quads = [q for q, _ in colons]
-        raw = self._raw_lines([*quads, *extra, *colon_quads], crops, profiles, len(quads))
+        lone = [q for q, _ in [*colons, *marks]]
+        raw = self._raw_lines([*quads, *extra, *lone], crops, profiles, len(quads))
         words = raw[len(quads) : len(quads) + len(extra)]
-        found = [
-            r
-            for r in words
-            if r.score >= self._tuning.missed_score and any(c.text.isalnum() for c in r.chars)
-        ] + [
-            r
-            for r in raw[len(quads) + len(extra) :]
-            if r.text == ":" and r.score >= self._tuning.colon_score
-        ]
+        start = len(quads) + len(extra)
+        tuning = self._tuning
+        found = (
+            [
+                r
+                for r in words
+                if r.score >= tuning.missed_score and any(c.text.isalnum() for c in r.chars)
+            ]
+            + [
+                r
+                for r in raw[start : start + len(colons)]
+                if r.text == ":" and r.score >= tuning.colon_score
+            ]
+            + [
+                r
+                for r in raw[start + len(colons) :]
+                if r.text in LONE_MARKS and r.score >= tuning.mark_score
+            ]
+        )
         raw = self._unstack(img, raw[: len(quads)]) + found
         self._rec_session.release()
         release_freed_memory()
@@ -405,19 +419,25 @@ class RapidOcrEngine:
 
     def _missed(
         self, ink: Any, quads: list[Any], profiles: list[tuple[Any, float]]
-    ) -> tuple[list[Any], list[Any]]:
-        """Quads around words and colons of ink that no detected box covers (``engines.missed``)."""
+    ) -> tuple[list[Any], list[Any], list[Any]]:
+        """Quads about words, colons and marks of ink outside every box (``engines.missed``)."""
         flat = [h for q, (_, h) in zip(quads, profiles, strict=True) if _is_flat(q)]
         if not flat:
-            return [], []
+            return [], [], []
         boxes = [
             (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
             for q in quads
         ]
         ink_height, stats = float(np.median(flat)), components(ink)
+        colons = missed_colons(ink, boxes, ink_height, stats)
+        taken = [
+            (float(q[0, 0]) + bx0, float(q[0, 1]) + by0, float(q[0, 0]) + bx1, float(q[0, 1]) + by1)
+            for q, (bx0, by0, bx1, by1) in colons
+        ]
         return (
             missed_words(ink, boxes, ink_height, stats),
-            missed_colons(ink, boxes, ink_height, stats),
+            colons,
+            missed_marks(ink, boxes, ink_height, stats, skip=taken),
         )
 
     def _confidences(self, crops: list[ImageArray]) -> list[float]:
