@@ -111,7 +111,7 @@ def missed_words(
         px, py = _PAD_X * ink_height, _PAD_Y * ink_height
         x0, y0 = max(0.0, gx0 - px), max(0.0, gy0 - py)
         x1, y1 = min(float(width), gx1 + px), min(float(height), gy1 + py)
-        quads.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+        quads.append(_quad(x0, y0, x1, y1))
     return quads if len(quads) <= _MAX_GROUPS else []
 
 
@@ -127,13 +127,12 @@ def _beside_text(
     label); glyph-like ink far from any text is a figure's or a stamp's (scribeocr
     multicol_02 read a chart's marks as ``D 0``).
     """
-    gx0, gy0, gx1, gy1 = group
-    reach = reach_heights * ink_height
-    for x0, y0, x1, y1 in boxes:
-        overlap = min(y1, gy1) - max(y0, gy0)
-        if overlap >= 0.5 * (gy1 - gy0) and x0 - reach <= gx1 and gx0 <= x1 + reach:
-            return True
-    return False
+    return _row(group, boxes, ink_height, reach_heights) is not None
+
+
+def _quad(x0: float, y0: float, x1: float, y1: float) -> FloatArray:
+    """The box as a quad, clockwise from top left: what the recogniser's crops take."""
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
 
 def _group(
@@ -258,7 +257,7 @@ def missed_colons(
         span = gy1 - gy0
         x0, x1 = max(0.0, gx0 - span), min(float(width), gx1 + span)
         y0, y1 = max(0.0, gy1 - 1.5 * span), min(float(height), gy1 + 0.4 * span)
-        quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+        quad = _quad(x0, y0, x1, y1)
         found.append((quad, (gx0 - x0, gy0 - y0, gx1 - x0, gy1 - y0)))
     return found if len(found) <= _MAX_GROUPS else []
 
@@ -453,7 +452,7 @@ def missed_marks(
         cx = (gx0 + gx1) / 2
         x0, x1 = max(0.0, cx - half), min(float(width), cx + half)
         y0, y1 = max(0.0, ry0), min(float(height), ry1)
-        quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+        quad = _quad(x0, y0, x1, y1)
         found.append((quad, (gx0 - x0, gy0 - y0, gx1 - x0, gy1 - y0)))
     return found if len(found) <= _MAX_GROUPS else []
 
